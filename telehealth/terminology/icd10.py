@@ -125,23 +125,22 @@ class _WordIndex:
                 break
         return result
 
-    def rank_key(self, i: int, phrase: str) -> tuple[int, int]:
-        """Title starting with the whole query first, then containing it, then the rest;
-        shorter titles first within each group (the general condition before its variants)."""
+    def rank_key(self, i: int, phrase: str) -> tuple[int, int, int, int]:
+        """Titles starting with the whole query first; then titles with fewer words, where
+        the query says more of the title (the general condition before its variants);
+        then titles holding the query as one phrase; then shorter titles."""
         title = self.folded[i]
-        if title.startswith(phrase):
-            group = 0
-        elif f" {phrase}" in title:
-            group = 1
-        else:
-            group = 2
-        return group, len(title)
+        starts = 0 if title.startswith(phrase) else 1
+        contains = 0 if starts == 0 or f" {phrase}" in title else 1
+        return starts, title.count(" ") + 1, contains, len(title)
 
 
 @cache
 def _index() -> _Index:
-    text = resources.files("telehealth.terminology").joinpath("data/icd10.json").read_text(
-        encoding="utf-8"
+    text = (
+        resources.files("telehealth.terminology")
+        .joinpath("data/icd10.json")
+        .read_text(encoding="utf-8")
     )
     return _Index(json.loads(text))
 
