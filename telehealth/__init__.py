@@ -1,0 +1,1 @@
+"""VTelehealth platform core: domains, API and the app factory."""

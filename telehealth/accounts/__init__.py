@@ -1,0 +1,1 @@
+"""Accounts: users, roles, login, web sessions and API tokens."""

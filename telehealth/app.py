@@ -1,0 +1,105 @@
+"""The application factory: the composition root that wires domains, web pages and signaling."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+
+from telehealth import error_handlers
+from telehealth.api import build_api_router
+from telehealth.bus import create_bus
+from telehealth.clock import Clock, SystemClock
+from telehealth.config import Settings
+from telehealth.db import Database
+from telehealth.http import RequestContextMiddleware
+from telehealth.jobs import JobContext, JobRunner, registered_jobs
+
+log = logging.getLogger(__name__)
+
+API_DESCRIPTION = """
+VTelehealth's JSON API: online booking, remote consultations between facilities,
+live sessions, encounter summaries and audit, for Vietnam's public health system.
+
+**Authentication.** `POST /api/v1/auth/token` with a username and password gives a
+bearer token; send it as `Authorization: Bearer <token>`. Web pages use a session cookie
+instead (and a CSRF token on every form).
+
+**Errors.** Every failure has one shape:
+`{"error": {"code": "slot_taken", "message": "…", "details": …, "request_id": "…"}}`.
+Messages are in Vietnamese unless `Accept-Language: en` is sent.
+
+**Time.** Instants are RFC 3339 in UTC; pages show them in Asia/Ho_Chi_Minh.
+"""
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    settings = settings or Settings()
+    clock = clock or SystemClock()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(settings)
+        bus = create_bus(settings)
+        app.state.db = db
+        app.state.bus = bus
+        jobs = registered_jobs() if settings.run_background_tasks else []
+        runner = JobRunner(JobContext(db, settings, clock, bus), jobs)
+        runner.start()
+        try:
+            yield
+        finally:
+            await runner.stop()
+            await bus.close()
+            await db.dispose()
+
+    app = FastAPI(
+        title="VTelehealth API",
+        version="1.0",
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.clock = clock
+    error_handlers.install(app)
+    app.add_middleware(RequestContextMiddleware)
+
+    @app.get("/healthz", tags=["operations"], summary="Liveness: the process answers")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"], summary="Readiness: database and bus reachable")
+    async def readyz() -> JSONResponse:
+        checks: dict[str, str] = {}
+        try:
+            async with app.state.db.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:  # readiness reports, it does not raise
+            checks["database"] = f"error: {type(exc).__name__}"
+        try:
+            await app.state.bus.publish("health", {"probe": "readyz"})
+            checks["bus"] = "ok"
+        except Exception as exc:
+            checks["bus"] = f"error: {type(exc).__name__}"
+        ready = all(v == "ok" for v in checks.values())
+        return JSONResponse({"status": "ok" if ready else "unavailable", "checks": checks},
+                            status_code=200 if ready else 503)
+
+    app.include_router(build_api_router())
+
+    from web import routes as web_routes
+
+    web_routes.install(app)
+    static_dir = Path(web_routes.__file__).resolve().parent / "static"
+    app.mount("/static", StaticFiles(directory=static_dir), name="static")
+    return app

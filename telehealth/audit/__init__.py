@@ -1,0 +1,1 @@
+"""Audit: every access to and change of patient data leaves an event."""

@@ -1,0 +1,64 @@
+"""Writing audit events, in the caller's transaction or (for denials) in one of their own."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from telehealth.clock import Clock, SystemClock
+from telehealth.models import AuditEvent
+
+if TYPE_CHECKING:
+    from telehealth.accounts.context import Actor
+    from telehealth.db import Database
+
+_system_clock = SystemClock()
+
+
+def build_event(
+    actor: Actor | None,
+    action: str,
+    *,
+    resource_type: str | None = None,
+    resource_id: str | uuid.UUID | None = None,
+    patient_id: uuid.UUID | None = None,
+    outcome: str = "success",
+    purpose: str | None = None,
+    detail: dict[str, Any] | None = None,
+    clock: Clock | None = None,
+    request_id: str | None = None,
+    client_ip: str | None = None,
+) -> AuditEvent:
+    return AuditEvent(
+        occurred_at=(clock or _system_clock).now(),
+        actor_user_id=actor.user_id if actor else None,
+        actor_role=actor.role.value if actor else None,
+        actor_facility_id=actor.facility_id if actor else None,
+        action=action,
+        resource_type=resource_type,
+        resource_id=str(resource_id) if resource_id is not None else None,
+        patient_id=patient_id,
+        outcome=outcome,
+        client_ip=(actor.client_ip if actor else None) or client_ip,
+        request_id=(actor.request_id if actor else None) or request_id,
+        purpose=purpose,
+        detail=detail or {},
+    )
+
+
+def record(session: AsyncSession, actor: Actor | None, action: str, **kwargs: Any) -> AuditEvent:
+    """Add an audit event to the caller's transaction: it commits or rolls back with the change."""
+    event = build_event(actor, action, **kwargs)
+    session.add(event)
+    return event
+
+
+async def record_now(db: Database, actor: Actor | None, action: str, **kwargs: Any) -> None:
+    """Write an audit event in its own transaction, for failures whose request rolls back.
+
+    Roll the request's own session back first: on SQLite it holds the only write lock.
+    """
+    async for session in db.transaction():
+        session.add(build_event(actor, action, **kwargs))

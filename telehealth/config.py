@@ -1,0 +1,77 @@
+"""Settings: one class, working embedded defaults, production values from the environment."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "dev-insecure-secret-change-me"
+
+
+class Settings(BaseSettings):
+    """Everything configurable, read from `TELEHEALTH_*` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="TELEHEALTH_", env_file=None, extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    secret_key: str = DEFAULT_SECRET
+    database_url: str = "sqlite+aiosqlite:///var/telehealth.sqlite3"
+    redis_url: str | None = None
+    redis_prefix: str = "vt"
+    base_url: str = "http://127.0.0.1:8000"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    default_language: Literal["vi", "en"] = "vi"
+    data_dir: Path = Path("var")
+
+    # Web sessions and API tokens.
+    session_cookie_name: str = "vt_session"
+    session_ttl_hours: int = 12
+    api_token_ttl_hours: int = 12
+    cookie_secure: bool | None = None  # None: secure unless development/test over http
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_minutes: int = Field(default=15, ge=1)
+
+    # Email (SMTP is optional; the in-app inbox always works).
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    smtp_sender: str = "VTelehealth <no-reply@vtelehealth.local>"
+
+    # Background work run inside `serve` (embedded) or by `telehealth worker`.
+    run_background_tasks: bool = True
+    reminder_hours_before: int = 24
+    slot_horizon_days: int = 56
+
+    # Pool sizes matter on PostgreSQL; SQLite uses one writer anyway.
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
+    db_echo: bool = False
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret_in_production(self) -> Settings:
+        if self.environment == "production":
+            if self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32:
+                raise ValueError(
+                    "TELEHEALTH_SECRET_KEY must be set to a random value of at least 32 "
+                    "characters in production (e.g. `python -c 'import secrets; "
+                    "print(secrets.token_urlsafe(48))'`)."
+                )
+            if self.database_url.startswith("sqlite"):
+                raise ValueError("production needs PostgreSQL: set TELEHEALTH_DATABASE_URL")
+        return self
+
+    @cached_property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.environment == "production"

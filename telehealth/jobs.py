@@ -1,0 +1,77 @@
+"""Periodic background jobs: run inside `telehealth serve` (embedded) or `telehealth worker`.
+
+Every job must be safe to run in several processes at once (guarded UPDATEs or
+FOR UPDATE SKIP LOCKED), because production runs several workers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from telehealth.clock import Clock
+from telehealth.config import Settings
+from telehealth.db import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class JobContext:
+    db: Database
+    settings: Settings
+    clock: Clock
+    bus: Any
+
+
+JobFunc = Callable[[JobContext], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    interval_seconds: float
+    run: JobFunc
+
+
+def registered_jobs() -> list[PeriodicJob]:
+    """The platform's periodic jobs. Imported lazily: jobs live in the domains' tasks.py."""
+    jobs: list[PeriodicJob] = []
+    from telehealth.scheduling import tasks as scheduling_tasks
+    from telehealth.notifications import tasks as notification_tasks
+    from telehealth.booking import tasks as booking_tasks
+
+    jobs.append(PeriodicJob("scheduling.extend_slots", 3600, scheduling_tasks.extend_slots))
+    jobs.append(PeriodicJob("booking.reminders", 60, booking_tasks.send_due_reminders))
+    jobs.append(PeriodicJob("notifications.email", 30, notification_tasks.deliver_pending_emails))
+    return jobs
+
+
+class JobRunner:
+    def __init__(self, ctx: JobContext, jobs: list[PeriodicJob]) -> None:
+        self.ctx = ctx
+        self.jobs = jobs
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        for job in self.jobs:
+            self._tasks.append(asyncio.create_task(self._loop(job), name=f"job:{job.name}"))
+
+    async def _loop(self, job: PeriodicJob) -> None:
+        while True:
+            try:
+                await job.run(self.ctx)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("job %s failed; it runs again next interval", job.name)
+            await asyncio.sleep(job.interval_seconds)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()

@@ -1,0 +1,45 @@
+"""All tables, imported in one place so the metadata is complete for migrations and tests."""
+
+from telehealth.models.account import AuthSession, LoginAttempt, Role, User
+from telehealth.models.appointment import Appointment, AppointmentStatus, VisitMode
+from telehealth.models.audit import AuditEvent
+from telehealth.models.facility import (
+    Facility,
+    FacilityLevel,
+    FacilitySpecialty,
+    Province,
+    ReferralLink,
+    Specialty,
+)
+from telehealth.models.notification import Notification
+from telehealth.models.patient import Consent, ConsentKind, Patient, Sex
+from telehealth.models.practitioner import Practitioner, PractitionerSpecialty
+from telehealth.models.schedule import ScheduleException, ScheduleRule, Slot, SlotMode
+
+__all__ = [
+    "Appointment",
+    "AppointmentStatus",
+    "AuditEvent",
+    "AuthSession",
+    "Consent",
+    "ConsentKind",
+    "Facility",
+    "FacilityLevel",
+    "FacilitySpecialty",
+    "LoginAttempt",
+    "Notification",
+    "Patient",
+    "Practitioner",
+    "PractitionerSpecialty",
+    "Province",
+    "ReferralLink",
+    "Role",
+    "ScheduleException",
+    "ScheduleRule",
+    "Sex",
+    "Slot",
+    "SlotMode",
+    "Specialty",
+    "User",
+    "VisitMode",
+]

@@ -1,0 +1,32 @@
+"""The main navigation of each role: (translation key, path). Areas add their own entries."""
+
+from __future__ import annotations
+
+from telehealth.models import Role
+
+NAV: dict[Role, list[tuple[str, str]]] = {
+    Role.patient: [
+        ("nav.book", "/book"),
+        ("nav.my_appointments", "/appointments"),
+        ("nav.consents", "/consents"),
+        ("nav.notifications", "/notifications"),
+    ],
+    Role.clinician: [
+        ("nav.agenda", "/clinician/agenda"),
+        ("nav.notifications", "/notifications"),
+    ],
+    Role.facility_admin: [
+        ("nav.admin_facility", "/admin/facility"),
+        ("nav.notifications", "/notifications"),
+    ],
+    Role.regulator: [
+        ("nav.notifications", "/notifications"),
+    ],
+    Role.system_admin: [
+        ("nav.notifications", "/notifications"),
+    ],
+}
+
+
+def nav_for(role: Role | None) -> list[tuple[str, str]]:
+    return NAV.get(role, []) if role else []
