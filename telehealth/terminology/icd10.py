@@ -109,7 +109,9 @@ class _WordIndex:
                 break
             hits |= self.postings[word]
         result = frozenset(hits)
-        if len(self._prefix_cache) < 4096:
+        # Short prefixes expand to many words and are worth keeping; caching only those
+        # bounds the cache by the vocabulary, whatever users type.
+        if len(prefix) <= 3:
             self._prefix_cache[prefix] = result
         return result
 
