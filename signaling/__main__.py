@@ -1,0 +1,52 @@
+"""`python -m signaling [--host H] [--port P]`: run the standalone signaling service."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+
+import uvicorn
+
+from signaling.app import create_app
+
+
+def uvicorn_options() -> dict[str, object]:
+    """The uvicorn settings the signaling socket needs, also for the platform's server.
+
+    permessage-deflate is off: signaling frames are small JSON and compressing
+    them doubled relay latency here. uvloop and the sans-I/O websockets
+    protocol are used when the installed uvicorn offers them.
+    """
+    options: dict[str, object] = {
+        "ws_per_message_deflate": False,
+        # Our own check answers `too_large` and closes 1009; keep uvicorn's cap above it.
+        "ws_max_size": 1024 * 1024,
+        "ws_ping_interval": 20.0,
+        "ws_ping_timeout": 20.0,
+        "lifespan": "on",
+    }
+    if importlib.util.find_spec("uvloop") is not None:
+        options["loop"] = "uvloop"
+    if "websockets-sansio" in uvicorn.config.WS_PROTOCOLS:
+        options["ws"] = "websockets-sansio"
+    return options
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m signaling", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--log-level", default="info")
+    args = parser.parse_args(argv)
+    uvicorn.run(
+        create_app(),
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        access_log=False,
+        **uvicorn_options(),  # type: ignore[arg-type]
+    )
+
+
+if __name__ == "__main__":
+    main()

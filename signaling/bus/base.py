@@ -1,0 +1,30 @@
+"""The message bus: publish JSON-able dicts on named channels, subscribe to a fixed set."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+BusMessage = tuple[str, dict[str, Any]]
+
+
+class Bus(ABC):
+    """Fire-and-forget pub/sub shared by signaling and the platform's live notifications.
+
+    Delivery is at most once and only to subscriptions that exist when the
+    message is published; `subscribe` returns once the subscription is live, so
+    "subscribe, then announce yourself" never loses a reply. Messages published
+    by one task arrive in publish order.
+    """
+
+    @abstractmethod
+    async def publish(self, channel: str, message: dict[str, Any]) -> None: ...
+
+    @abstractmethod
+    def subscribe(self, *channels: str) -> AbstractAsyncContextManager[AsyncIterator[BusMessage]]:
+        """`async with bus.subscribe("a", "b") as messages: async for channel, msg in messages`."""
+
+    @abstractmethod
+    async def close(self) -> None: ...

@@ -1,0 +1,1 @@
+"""Reusable signaling tools: a protocol client, server runners, an aiortc test peer."""
