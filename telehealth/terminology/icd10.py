@@ -103,11 +103,11 @@ class _WordIndex:
         if cached is not None:
             return cached
         hits: set[int] = set()
-        start = bisect_left(self.words, prefix)
-        for word in self.words[start:]:
-            if not word.startswith(prefix):
-                break
-            hits |= self.postings[word]
+        words = self.words
+        at = bisect_left(words, prefix)
+        while at < len(words) and words[at].startswith(prefix):
+            hits |= self.postings[words[at]]
+            at += 1
         result = frozenset(hits)
         # Short prefixes expand to many words and are worth keeping; caching only those
         # bounds the cache by the vocabulary, whatever users type.
@@ -214,10 +214,11 @@ def search(query: str, lang: Lang = "vi", limit: int = 20) -> list[Icd10Code]:
 
 
 def _code_prefix(index: _Index, prefix: str, limit: int) -> list[int]:
-    start = bisect_left(index.undotted_keys, prefix)
+    keys = index.undotted_keys
+    at = bisect_left(keys, prefix)
+    end = min(len(keys), at + limit)
     out: list[int] = []
-    for key, i in index.undotted[start:]:
-        if not key.startswith(prefix) or len(out) >= limit:
-            break
-        out.append(i)
+    while at < end and keys[at].startswith(prefix):
+        out.append(index.undotted[at][1])
+        at += 1
     return out
