@@ -1,0 +1,1 @@
+"""Notifications: the in-app inbox, live delivery over the bus, and optional email."""

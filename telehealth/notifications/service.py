@@ -1,0 +1,70 @@
+"""Creating notifications: stored in the caller's transaction, pushed live after commit."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from telehealth.db import after_commit
+from telehealth.i18n import translate
+from telehealth.models import Notification, User
+
+
+def user_channel(user_id: uuid.UUID) -> str:
+    return f"user:{user_id}"
+
+
+async def notify(
+    session: AsyncSession,
+    bus: Any,
+    *,
+    user_id: uuid.UUID,
+    kind: str,
+    title_key: str,
+    body_key: str | None = None,
+    link: str | None = None,
+    now: datetime,
+    email: bool = False,
+    smtp_configured: bool = False,
+    **params: Any,
+) -> Notification:
+    """Write one notification in the user's language; publish it to `user:<id>` after commit.
+
+    `email=True` queues an email copy when the user has an address and SMTP is configured;
+    the notifications worker sends it (with retries) so a slow mail server never slows a
+    request down.
+    """
+    user = await session.get(User, user_id)
+    if user is None:
+        raise ValueError(f"no user {user_id}")
+    lang = user.locale or "vi"
+    note = Notification(
+        user_id=user_id,
+        kind=kind,
+        title=translate(title_key, lang, **params)[:200],
+        body=translate(body_key, lang, **params)[:2000] if body_key else "",
+        link=link,
+        created_at=now,
+        email_status="pending" if (email and smtp_configured and user.email) else "none",
+    )
+    session.add(note)
+    await session.flush()
+
+    payload = {
+        "type": "notification",
+        "id": str(note.id),
+        "kind": kind,
+        "title": note.title,
+        "body": note.body,
+        "link": link,
+        "created_at": now.isoformat(),
+    }
+
+    async def _publish() -> None:
+        await bus.publish(user_channel(user_id), payload)
+
+    after_commit(session, _publish)
+    return note

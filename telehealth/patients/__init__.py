@@ -1,0 +1,1 @@
+"""Patients: identity, demographics and consents."""
