@@ -28,3 +28,24 @@ def current_heads(settings: Settings) -> tuple[str, ...]:
     from alembic.script import ScriptDirectory
 
     return tuple(ScriptDirectory.from_config(alembic_config(settings)).get_heads())
+
+
+def autogenerate(settings: Settings, message: str) -> None:
+    """Write a new revision from the difference between the database at head and the models.
+
+    Run against an empty SQLite file: `python -m telehealth.migrate "add X"`.
+    """
+    config = alembic_config(settings)
+    command.upgrade(config, "head")
+    command.revision(config, message=message, autogenerate=True)
+
+
+if __name__ == "__main__":
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        autogenerate(
+            Settings(database_url=f"sqlite+aiosqlite:///{tmp}/autogen.sqlite3"),
+            " ".join(sys.argv[1:]) or "schema change",
+        )
