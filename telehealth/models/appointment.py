@@ -39,7 +39,10 @@ class Appointment(SQLModel, table=True):
     )
 
     id: uuid.UUID = id_field()
-    slot_id: uuid.UUID = fk("slot.id", index=False)
+    # Nullable only so that a slot withdrawn from the schedule (rule changed, leave taken)
+    # can be deleted while cancelled appointments keep their history; a live appointment
+    # always has its slot, and the scheduler never deletes a slot a live appointment holds.
+    slot_id: uuid.UUID | None = fk("slot.id", index=False, nullable=True, ondelete="SET NULL")
     patient_id: uuid.UUID = fk("patient.id")
     practitioner_id: uuid.UUID = fk("practitioner.id", index=False)
     facility_id: uuid.UUID = fk("facility.id")
