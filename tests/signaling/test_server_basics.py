@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from tests.signaling.conftest import Server
 
 OFFER = {"description": {"type": "offer", "sdp": "v=0\r\n"}}
