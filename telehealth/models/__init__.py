@@ -15,6 +15,12 @@ from telehealth.models.notification import Notification
 from telehealth.models.patient import Consent, ConsentKind, Patient, Sex
 from telehealth.models.practitioner import Practitioner, PractitionerSpecialty
 from telehealth.models.schedule import ScheduleException, ScheduleRule, Slot, SlotMode
+from telehealth.models.session import (
+    LiveSession,
+    SessionChatMessage,
+    SessionParticipation,
+    SessionQualityRecord,
+)
 
 __all__ = [
     "Appointment",
@@ -26,6 +32,7 @@ __all__ = [
     "Facility",
     "FacilityLevel",
     "FacilitySpecialty",
+    "LiveSession",
     "LoginAttempt",
     "Notification",
     "Patient",
@@ -36,6 +43,9 @@ __all__ = [
     "Role",
     "ScheduleException",
     "ScheduleRule",
+    "SessionChatMessage",
+    "SessionParticipation",
+    "SessionQualityRecord",
     "Sex",
     "Slot",
     "SlotMode",
