@@ -1,0 +1,1 @@
+"""Scheduling: weekly rules and exceptions materialised into slots; the clinician agenda."""
