@@ -1,0 +1,425 @@
+"""Signaling benchmark: N rooms x 2 peers against real servers on 127.0.0.1.
+
+Targets, each measured under the same load:
+  ours-1w   python -m signaling, one worker (in-process bus)
+  ours-2w   two python -m signaling processes sharing Redis (peers placed at random)
+  bare      a bare `websockets` relay (the Python floor: no auth, no rooms, no checks)
+  peerjs    the PeerJS server (npm `peer`, installed in benchmarks/peerjs)
+
+Phases per target, all sockets connected first:
+  latency     every peer sends one signal a second and one stats every 5 s (open loop);
+              relay latency p50/p99 is measured sender→receiver
+  throughput  every pair bounces one signal back and forth as fast as it can (closed
+              loop, 1 message in flight per pair); relayed messages/s
+Server CPU µs per relayed message comes from /proc (both workers + Redis for ours-2w).
+
+    .venv/bin/python benchmarks/signaling.py --rooms 1000 --latency-seconds 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import multiprocessing as mp
+import os
+import random
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from signaling.tokens import derive_signaling_secret, mint_join_token  # noqa: E402
+from signaling.tools.serve import free_port  # noqa: E402
+
+SECRET_KEY = "bench-secret"
+CLIENT_PROCESSES = 2
+CANDIDATE = "candidate:842163049 1 udp 1677729535 203.0.113.7 46154 typ srflx raddr 10.0.0.5 rport 46154 generation 0 ufrag sXyZ network-cost 999"  # noqa: E501
+SAMPLE = {"rtt_ms": 23.5, "jitter_ms": 2.1, "packets_lost": 0, "packets_received": 1500,
+          "bitrate_in_kbps": 480, "bitrate_out_kbps": 510, "frames_decoded": 150,
+          "frames_dropped": 0, "frame_width": 640, "frame_height": 480, "freeze_count": 0,
+          "audio_only": False}
+
+
+# --- servers -----------------------------------------------------------------------------
+
+def proc_cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def proc_rss_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def redis_pid() -> int | None:
+    try:
+        out = subprocess.run(["redis-cli", "-h", "127.0.0.1", "info", "server"],
+                             capture_output=True, text=True, timeout=5).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    for line in out.splitlines():
+        if line.startswith("process_id:"):
+            return int(line.split(":")[1])
+    return None
+
+
+@dataclass
+class Target:
+    name: str
+    kind: str  # "ours" | "bare" | "peerjs"
+    urls: list[str] = field(default_factory=list)
+    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    extra_pids: list[int] = field(default_factory=list)  # measured, not owned (Redis)
+
+    @property
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.procs] + self.extra_pids
+
+    def cpu(self) -> float:
+        return sum(proc_cpu_seconds(pid) for pid in self.pids)
+
+    def rss(self) -> int:
+        return sum(proc_rss_bytes(p.pid) for p in self.procs)
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            proc.send_signal(signal.SIGINT if self.kind == "ours" else signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def wait_port(port: int, proc: subprocess.Popen[bytes], within: float = 20.0) -> None:
+    import socket
+
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listening on {port}")
+
+
+def start_target(name: str) -> Target:
+    env = {**os.environ, "TELEHEALTH_SECRET_KEY": SECRET_KEY, "TELEHEALTH_STUN_URLS": "[]",
+           # Closed-loop pairs exceed the 50 msg/s per-socket limit by design; the limiter
+           # still runs (and costs) on every message.
+           "TELEHEALTH_RATE_LIMIT_PER_SECOND": "1000000",
+           "TELEHEALTH_RATE_LIMIT_BURST": "1000000"}
+    target = Target(name, "ours" if name.startswith("ours") else name)
+    workers = 2 if name == "ours-2w" else 1
+    if name == "ours-2w":
+        env["TELEHEALTH_REDIS_URL"] = "redis://127.0.0.1:6379/0"
+        env["TELEHEALTH_REDIS_PREFIX"] = f"bench:{secrets.token_hex(4)}:"
+        pid = redis_pid()
+        if pid:
+            target.extra_pids.append(pid)
+    for _ in range(workers):
+        port = free_port()
+        if target.kind == "ours":
+            cmd = [sys.executable, "-m", "signaling", "--port", str(port), "--log-level",
+                   "warning"]
+            url = f"ws://127.0.0.1:{port}/ws/signaling/v1"
+        elif target.kind == "bare":
+            cmd = [sys.executable, __file__, "--serve-bare", str(port)]
+            url = f"ws://127.0.0.1:{port}/"
+        else:
+            cmd = ["node", str(ROOT / "benchmarks/peerjs/server.js"), str(port)]
+            url = f"ws://127.0.0.1:{port}/peerjs"
+        proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+        target.procs.append(proc)
+        wait_port(port, proc)
+        target.urls.append(url)
+    return target
+
+
+async def serve_bare(port: int) -> None:
+    """The floor: parse JSON, look the target up in a dict, forward. Nothing else."""
+    from websockets.asyncio.server import ServerConnection, serve
+    from websockets.exceptions import ConnectionClosed
+
+    peers: dict[str, ServerConnection] = {}
+
+    async def handler(ws: ServerConnection) -> None:
+        peer_id = None
+        try:
+            async for raw in ws:
+                message = json.loads(raw)
+                if message["type"] == "hello":
+                    peer_id = message["token"]
+                    peers[peer_id] = ws
+                    await ws.send(json.dumps({"type": "welcome", "peer_id": peer_id}))
+                elif message["type"] == "signal":
+                    target = peers.get(message["to"])
+                    if target is not None:
+                        with contextlib.suppress(ConnectionClosed):
+                            await target.send(json.dumps(
+                                {"type": "signal", "from": peer_id, "data": message["data"]}))
+        except ConnectionClosed:
+            pass
+        finally:
+            if peer_id is not None:
+                peers.pop(peer_id, None)
+
+    async with serve(handler, "127.0.0.1", port, compression=None, max_size=2**16):
+        await asyncio.Future()
+
+
+# --- load clients ------------------------------------------------------------------------
+
+class Peer:
+    def __init__(self, kind: str, url: str, room: int, side: str) -> None:
+        self.kind, self.url, self.room, self.side = kind, url, room, side
+        self.ws: Any = None
+        self.peer_id = ""
+        self.other: Peer | None = None
+
+    async def connect(self) -> None:
+        from websockets.asyncio.client import connect
+
+        room = f"bench-{self.room}"
+        if self.kind == "peerjs":
+            self.peer_id = f"r{self.room}{self.side}"
+            self.ws = await connect(
+                f"{self.url}?key=peerjs&id={self.peer_id}&token={secrets.token_hex(4)}",
+                compression=None, open_timeout=30)
+            assert json.loads(await self.ws.recv())["type"] == "OPEN"
+            return
+        self.ws = await connect(self.url, compression=None, open_timeout=30)
+        if self.kind == "bare":
+            token = f"r{self.room}{self.side}"
+        else:
+            token = mint_join_token(derive_signaling_secret(SECRET_KEY), user_id=self.side,
+                                    room=room, role="participant", display_name=self.side)
+        await self.ws.send(json.dumps({"type": "hello", "token": token}))
+        welcome = json.loads(await self.ws.recv())
+        self.peer_id = welcome["peer_id"]
+
+    def signal_frame(self, seq: int) -> str:
+        assert self.other is not None
+        data = {"candidate": {"candidate": CANDIDATE, "sdpMid": "0", "sdpMLineIndex": 0,
+                              "t": time.monotonic_ns(), "seq": seq}}
+        if self.kind == "peerjs":
+            return json.dumps({"type": "CANDIDATE", "dst": self.other.peer_id, "payload": data})
+        return json.dumps({"type": "signal", "to": self.other.peer_id, "data": data})
+
+    def stats_frame(self) -> str:
+        if self.kind == "peerjs":
+            return json.dumps({"type": "HEARTBEAT"})  # PeerJS has no quality channel
+        return json.dumps({"type": "stats", "sample": SAMPLE})
+
+    @staticmethod
+    def payload(message: dict[str, Any]) -> dict[str, Any] | None:
+        if message.get("type") == "signal":
+            return message["data"]["candidate"]  # type: ignore[no-any-return]
+        if message.get("type") == "CANDIDATE":
+            return message["payload"]["candidate"]  # type: ignore[no-any-return]
+        return None
+
+
+async def client_main(kind: str, urls: list[str], rooms: list[int], seed: int, conn: Any,
+                      latency_seconds: float, throughput_seconds: float) -> None:
+    rng = random.Random(seed)
+    pairs = []
+    for room in rooms:
+        a = Peer(kind, rng.choice(urls), room, "a")
+        b = Peer(kind, rng.choice(urls), room, "b")
+        a.other, b.other = b, a
+        pairs.append((a, b))
+    sem = asyncio.Semaphore(50)
+
+    async def connect(peer: Peer) -> None:
+        async with sem:
+            await peer.connect()
+
+    for a, _ in pairs:  # a first, so b is the newcomer, like a real call
+        await connect(a)
+    await asyncio.gather(*(connect(b) for _, b in pairs))
+    peers = [p for pair in pairs for p in pair]
+    conn.send("ready")
+    conn.recv()  # go
+
+    latencies: list[int] = []
+    mode = {"phase": "latency", "count": 0}
+
+    async def reader(peer: Peer) -> None:
+        async for raw in peer.ws:
+            data = Peer.payload(json.loads(raw))
+            if data is None:
+                continue
+            if mode["phase"] == "latency":
+                latencies.append(time.monotonic_ns() - data["t"])
+            mode["count"] += 1
+            if mode["phase"] == "throughput":
+                await peer.ws.send(peer.signal_frame(data["seq"] + 1))
+
+    readers = [asyncio.create_task(reader(p)) for p in peers]
+
+    async def open_loop(peer: Peer) -> None:
+        await asyncio.sleep(rng.random())
+        deadline = time.monotonic() + latency_seconds
+        seq = 0
+        while time.monotonic() < deadline:
+            await peer.ws.send(peer.signal_frame(seq))
+            seq += 1
+            if seq % 5 == 0:
+                await peer.ws.send(peer.stats_frame())
+            await asyncio.sleep(1.0)
+
+    await asyncio.gather(*(open_loop(p) for p in peers))
+    await asyncio.sleep(0.5)  # let the last ones land
+    conn.send(("latency", latencies, mode["count"]))
+    conn.recv()  # go throughput
+    mode["phase"], mode["count"] = "throughput", 0
+    for a, _ in pairs:
+        await a.ws.send(a.signal_frame(0))
+    await asyncio.sleep(throughput_seconds)
+    count = mode["count"]
+    mode["phase"] = "done"
+    conn.send(("throughput", count))
+    for task in readers:
+        task.cancel()
+    for peer in peers:
+        await peer.ws.close()
+
+
+def client_process(kind: str, urls: list[str], rooms: list[int], seed: int, conn: Any,
+                   latency_seconds: float, throughput_seconds: float) -> None:
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    asyncio.run(client_main(kind, urls, rooms, seed, conn, latency_seconds, throughput_seconds))
+
+
+# --- driver ------------------------------------------------------------------------------
+
+def pct(values: list[int], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] / 1e6
+
+
+def run_target(name: str, args: argparse.Namespace) -> dict[str, Any]:
+    target = start_target(name)
+    ctx = mp.get_context("spawn")
+    try:
+        time.sleep(0.5)
+        rss0 = target.rss()
+        rooms = list(range(args.rooms))
+        links, procs = [], []
+        for i in range(CLIENT_PROCESSES):
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(target=client_process, args=(
+                target.kind, target.urls, rooms[i::CLIENT_PROCESSES], 1000 + i, child,
+                args.latency_seconds, args.throughput_seconds), daemon=True)
+            proc.start()
+            links.append(parent)
+            procs.append(proc)
+        for link in links:
+            if not link.poll(180):
+                raise TimeoutError("clients did not connect in time")
+            assert link.recv() == "ready"
+        sockets = args.rooms * 2
+        rss1 = target.rss()
+        cpu0 = target.cpu()
+        for link in links:
+            link.send("go")
+        latencies: list[int] = []
+        latency_msgs = 0
+        for link in links:
+            if not link.poll(args.latency_seconds + 120):
+                raise TimeoutError("latency phase did not finish")
+            _, values, count = link.recv()
+            latencies += values
+            latency_msgs += count
+        cpu1 = target.cpu()
+        for link in links:
+            link.send("go")
+        relayed = 0
+        for link in links:
+            if not link.poll(args.throughput_seconds + 120):
+                raise TimeoutError("throughput phase did not finish")
+            relayed += link.recv()[1]
+        cpu2 = target.cpu()
+        for proc in procs:
+            proc.join(30)
+            if proc.is_alive():
+                proc.kill()
+        # Stats frames cost CPU too but are not relayed: count every frame the server read.
+        inbound_latency = latency_msgs * 1.2
+        return {
+            "target": name, "sockets": sockets,
+            "p50_ms": pct(latencies, 0.50), "p99_ms": pct(latencies, 0.99),
+            "max_ms": pct(latencies, 1.0), "latency_samples": len(latencies),
+            "latency_cpu_us_per_msg": (cpu1 - cpu0) * 1e6 / max(1.0, inbound_latency),
+            "msgs_per_s": relayed / args.throughput_seconds,
+            "cpu_us_per_msg": (cpu2 - cpu1) * 1e6 / max(1, relayed),
+            "rss_per_conn_kib": (rss1 - rss0) / sockets / 1024,
+        }
+    finally:
+        target.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rooms", type=int, default=1000)
+    parser.add_argument("--latency-seconds", type=float, default=20.0)
+    parser.add_argument("--throughput-seconds", type=float, default=10.0)
+    parser.add_argument("--targets", default="ours-1w,ours-2w,bare,peerjs")
+    parser.add_argument("--json", help="also write the results here")
+    parser.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_bare:
+        asyncio.run(serve_bare(args.serve_bare))
+        return
+    names = [n for n in args.targets.split(",") if n]
+    if "peerjs" in names and not (ROOT / "benchmarks/peerjs/node_modules/peer").exists():
+        sys.exit("PeerJS missing: (cd benchmarks/peerjs && npm ci)")
+    if "peerjs" in names and shutil.which("node") is None:
+        sys.exit("node is required for the PeerJS anchor")
+    results = {}
+    for name in names:
+        print(f"-- {name}: {args.rooms} rooms, {args.rooms * 2} sockets", flush=True)
+        results[name] = run_target(name, args)
+        r = results[name]
+        print(f"   relay p50 {r['p50_ms']:.2f} ms  p99 {r['p99_ms']:.2f} ms  max "
+              f"{r['max_ms']:.1f} ms ({r['latency_samples']} samples, "
+              f"{r['latency_cpu_us_per_msg']:.0f} µs CPU/msg at 1 msg/s/peer)", flush=True)
+        print(f"   throughput {r['msgs_per_s']:.0f} msg/s, {r['cpu_us_per_msg']:.1f} µs server "
+              f"CPU/msg, {r['rss_per_conn_kib']:.1f} KiB RSS/connection", flush=True)
+    if "peerjs" in results:
+        base = results["peerjs"]
+        for name, r in results.items():
+            if name != "peerjs":
+                print(f"{name} / peerjs: throughput {r['msgs_per_s'] / base['msgs_per_s']:.2f}x, "
+                      f"CPU per msg {r['cpu_us_per_msg'] / base['cpu_us_per_msg']:.2f}x")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
