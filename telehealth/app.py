@@ -20,6 +20,7 @@ from telehealth.config import Settings
 from telehealth.db import Database
 from telehealth.http import RequestContextMiddleware
 from telehealth.jobs import JobContext, JobRunner, registered_jobs
+from telehealth.sessions.runtime import install_live_sessions, start_live_sessions
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +53,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         jobs = registered_jobs() if settings.run_background_tasks else []
         runner = JobRunner(JobContext(db, settings, clock, bus), jobs)
         runner.start()
+        live = await start_live_sessions(app, db, bus, clock)
         try:
             yield
         finally:
             await runner.stop()
+            await live.stop()
             await bus.close()
             await db.dispose()
 
@@ -96,6 +99,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                             status_code=200 if ready else 503)
 
     app.include_router(build_api_router())
+    install_live_sessions(app, settings)
 
     from web import routes as web_routes
 

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     redis_prefix: str = "vt"
     base_url: str = "http://127.0.0.1:8000"
+    # Where browsers open the signaling socket: this app's own path, or the absolute
+    # wss:// URL of a standalone `python -m signaling` service.
+    signaling_ws_url: str = "/ws/signaling/v1"
     timezone: str = "Asia/Ho_Chi_Minh"
     default_language: Literal["vi", "en"] = "vi"
     data_dir: Path = Path("var")
@@ -47,6 +50,10 @@ class Settings(BaseSettings):
     run_background_tasks: bool = True
     reminder_hours_before: int = 24
     slot_horizon_days: int = 56
+
+    # Consultation requests: files attached to them, and when an unanswered one expires.
+    attachment_max_bytes: int = 25 * 1024 * 1024
+    consultation_expire_after_hours: int = Field(default=72, ge=1)
 
     # Pool sizes matter on PostgreSQL; SQLite uses one writer anyway.
     db_pool_size: int = 10

@@ -56,6 +56,30 @@ ROOM_KINDS: dict[str, Callable[[], RoomResolver]] = {
     "consultation": _consultation_resolver,
 }
 
+# Whether a room's own record says the visit is over (cancelled, concluded, past its window).
+RoomClosedCheck = Callable[[AsyncSession, uuid.UUID, datetime], Awaitable[bool]]
+
+
+def _appointment_closed_check() -> RoomClosedCheck | None:
+    from telehealth.sessions.appointment_rooms import is_appointment_room_closed
+
+    return is_appointment_room_closed
+
+
+def _consultation_closed_check() -> RoomClosedCheck | None:
+    # Optional for a kind: without it, only a host's `end` (a LiveSession.ended_at) closes
+    # the room, and every join is still checked by the kind's resolver.
+    from telehealth.consultations import rooms
+
+    check: RoomClosedCheck | None = getattr(rooms, "is_consultation_room_closed", None)
+    return check
+
+
+ROOM_CLOSED_CHECKS: dict[str, Callable[[], RoomClosedCheck | None]] = {
+    "appointment": _appointment_closed_check,
+    "consultation": _consultation_closed_check,
+}
+
 
 @dataclass(frozen=True)
 class RoomName:
