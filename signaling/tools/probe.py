@@ -261,11 +261,11 @@ class ProbePeer:
                 entry["packets_lost"] = lost
                 total = received + lost
                 entry["loss_percent"] = round(lost / total * 100, 2) if total else None
-            elif isinstance(stats, RTCRemoteInboundRtpStreamStats):
-                # aiortc reports None until an RTCP receiver report has echoed our timing.
-                if stats.roundTripTime is not None:
-                    entry = self.media.setdefault(stats.kind, {})
-                    entry["rtt_ms"] = round(stats.roundTripTime * 1000, 1)
+            # aiortc reports no round trip until an RTCP receiver report echoed our timing.
+            elif (isinstance(stats, RTCRemoteInboundRtpStreamStats)
+                  and stats.roundTripTime is not None):
+                entry = self.media.setdefault(stats.kind, {})
+                entry["rtt_ms"] = round(stats.roundTripTime * 1000, 1)
 
     # -- data channels ------------------------------------------------------------------
 
