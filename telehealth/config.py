@@ -55,6 +55,19 @@ class Settings(BaseSettings):
     attachment_max_bytes: int = 25 * 1024 * 1024
     consultation_expire_after_hours: int = Field(default=72, ge=1)
 
+    # ICE servers, read from the same variables as the signaling service (TELEHEALTH_STUN_URLS,
+    # TELEHEALTH_TURN_URLS, TELEHEALTH_TURN_SECRET) so one deployment sets them once.
+    stun_urls: list[str] = Field(default_factory=lambda: ["stun:stun.l.google.com:19302"])
+    turn_urls: list[str] = Field(default_factory=list)
+    turn_secret: str | None = None
+    turn_ttl_seconds: int = Field(default=3600, ge=60)
+
+    # Connection check: each one is a server-side aiortc peer, and one Python process carries
+    # about one two-way video call, so only a few run at once; the rest get a 429.
+    connection_check_max_concurrent: int = Field(default=2, ge=1)
+    connection_check_timeout_seconds: float = Field(default=30.0, gt=0)
+    connection_check_echo_video: bool = True
+
     # Pool sizes matter on PostgreSQL; SQLite uses one writer anyway.
     db_pool_size: int = 10
     db_max_overflow: int = 20
