@@ -9,8 +9,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from telehealth.db import after_commit
+from telehealth.errors import NotFound
 from telehealth.i18n import translate
 from telehealth.models import Notification, User
+from telehealth.notifications import repository
 
 
 def user_channel(user_id: uuid.UUID) -> str:
@@ -68,3 +70,33 @@ async def notify(
 
     after_commit(session, _publish)
     return note
+
+
+async def inbox(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    *,
+    unread_only: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Notification], int]:
+    """The user's own notifications, newest first, and how many are unread."""
+    items = await repository.inbox(
+        session, user_id, unread_only=unread_only, limit=limit, offset=offset
+    )
+    return items, await repository.unread_count(session, user_id)
+
+
+async def mark_read(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    now: datetime,
+    notification_id: uuid.UUID | None = None,
+) -> int:
+    """Mark one notification (404 if it is not the user's) or all of them read."""
+    if (
+        notification_id is not None
+        and await repository.get_own(session, user_id, notification_id) is None
+    ):
+        raise NotFound("notifications.errors.not_found")
+    return await repository.mark_read(session, user_id, now, notification_id)

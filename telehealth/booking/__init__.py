@@ -1,0 +1,1 @@
+"""Online booking: free slots, appointments, cancellation, rescheduling, reminders."""

@@ -1,0 +1,49 @@
+"""The notifications booking sends: confirmation, cancellation, rescheduling and reminders."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from telehealth.clock import to_local
+from telehealth.config import Settings
+from telehealth.notifications.service import notify
+
+
+def when(start_at: datetime) -> str:
+    return to_local(start_at).strftime("%H:%M %d/%m/%Y")
+
+
+async def send(
+    session: AsyncSession,
+    bus: Any,
+    settings: Settings,
+    *,
+    event: str,
+    user_id: uuid.UUID,
+    appointment_id: uuid.UUID,
+    mode: str,
+    start_at: datetime,
+    practitioner_name: str,
+    facility_name: str,
+    now: datetime,
+) -> None:
+    """`event` is confirmed | cancelled | rescheduled | reminder; the text follows the mode."""
+    await notify(
+        session,
+        bus,
+        user_id=user_id,
+        kind=f"booking.{event}",
+        title_key=f"booking.notices.{event}_title",
+        body_key=f"booking.notices.{event}_body_{mode}",
+        link=f"/appointments/{appointment_id}",
+        now=now,
+        email=True,
+        smtp_configured=bool(settings.smtp_host),
+        when=when(start_at),
+        practitioner=practitioner_name,
+        facility=facility_name,
+    )

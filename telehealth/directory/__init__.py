@@ -1,0 +1,1 @@
+"""The public directory: facilities, specialties and bookable practitioners (no patient data)."""
