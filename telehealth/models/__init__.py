@@ -2,7 +2,18 @@
 
 from telehealth.models.account import AuthSession, LoginAttempt, Role, User
 from telehealth.models.appointment import Appointment, AppointmentStatus, VisitMode
+from telehealth.models.attachment import Attachment, AttachmentKind
 from telehealth.models.audit import AuditEvent
+from telehealth.models.connectivity import ConnectionCheck, ConnectionFailure, ConnectionVerdict
+from telehealth.models.consultation import (
+    ConsultationActivity,
+    ConsultationEvent,
+    ConsultationParticipant,
+    ConsultationQuestion,
+    ConsultationRequest,
+    ConsultationStatus,
+    ConsultationUrgency,
+)
 from telehealth.models.facility import (
     Facility,
     FacilityLevel,
@@ -25,10 +36,22 @@ from telehealth.models.session import (
 __all__ = [
     "Appointment",
     "AppointmentStatus",
+    "Attachment",
+    "AttachmentKind",
     "AuditEvent",
     "AuthSession",
+    "ConnectionCheck",
+    "ConnectionFailure",
+    "ConnectionVerdict",
     "Consent",
     "ConsentKind",
+    "ConsultationActivity",
+    "ConsultationEvent",
+    "ConsultationParticipant",
+    "ConsultationQuestion",
+    "ConsultationRequest",
+    "ConsultationStatus",
+    "ConsultationUrgency",
     "Facility",
     "FacilityLevel",
     "FacilitySpecialty",
