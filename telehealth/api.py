@@ -6,6 +6,10 @@ from fastapi import APIRouter
 
 from telehealth.accounts.endpoints import me_router
 from telehealth.accounts.endpoints import router as accounts_router
+from telehealth.facilities.admin_endpoints import router as facility_admin_router
+from telehealth.practitioners.endpoints import router as practitioner_admin_router
+from telehealth.scheduling.endpoints import admin_router as schedule_admin_router
+from telehealth.scheduling.endpoints import clinician_router as agenda_router
 from telehealth.booking.endpoints import router as booking_router
 from telehealth.directory.endpoints import router as directory_router
 from telehealth.notifications.endpoints import router as notifications_router
@@ -22,6 +26,10 @@ def build_api_router() -> APIRouter:
     api = APIRouter(prefix="/api/v1")
     api.include_router(accounts_router)
     api.include_router(me_router)
+    api.include_router(facility_admin_router)
+    api.include_router(practitioner_admin_router)
+    api.include_router(schedule_admin_router)
+    api.include_router(agenda_router)
     api.include_router(patients_router)
     api.include_router(directory_router)
     api.include_router(booking_router)

@@ -153,3 +153,8 @@ async def agenda_rows(
         .order_by(col(Slot.start_at))
     )
     return [(r[0], r[1], r[2]) for r in (await session.execute(stmt)).all()]
+
+
+async def practitioners(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Practitioner]:
+    stmt = select(Practitioner).where(col(Practitioner.id).in_(ids)).order_by(col(Practitioner.id))
+    return list((await session.execute(stmt)).scalars().all())

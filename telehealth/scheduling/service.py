@@ -72,6 +72,45 @@ def _blocked_for(
     ]
 
 
+def _conflicts(
+    practitioner: Practitioner,
+    expected: list[Window],
+    slots: Sequence[tuple[Slot, Appointment | None]],
+) -> list[SlotConflict]:
+    """Live appointments whose slot the expected windows no longer cover (in a usable mode)."""
+    by_start = {w.start_at: w for w in expected}
+    out: list[SlotConflict] = []
+    for slot, appointment in slots:
+        if appointment is None:
+            continue
+        window = by_start.get(slot.start_at)
+        same_time = window is not None and window.end_at == slot.end_at
+        if (
+            same_time
+            and window is not None
+            and modes_compatible(window.mode, str(appointment.mode))
+        ):
+            continue
+        if not practitioner.is_active:
+            reason = "practitioner_inactive"
+        elif same_time:
+            reason = "mode_changed"
+        else:
+            reason = "not_offered"
+        out.append(
+            SlotConflict(
+                appointment_id=appointment.id,
+                practitioner_id=practitioner.id,
+                patient_id=appointment.patient_id,
+                start_at=slot.start_at,
+                end_at=slot.end_at,
+                mode=str(appointment.mode),
+                reason=reason,
+            )
+        )
+    return out
+
+
 def _plan(
     practitioner: Practitioner,
     expected: list[Window],
@@ -85,38 +124,19 @@ def _plan(
     """
     by_start = {w.start_at: w for w in expected}
     delete_ids: list[uuid.UUID] = []
-    conflicts: list[SlotConflict] = []
-    kept_booked: list[Interval] = []
+    conflicts = _conflicts(practitioner, expected, slots)
+    kept_booked = [Interval(c.start_at, c.end_at) for c in conflicts]
     for slot, appointment in slots:
-        if appointment is None:
-            continue
         window = by_start.get(slot.start_at)
+        # A booked slot still offered in a compatible mode follows the rule's mode.
         if (
-            window is not None
+            appointment is not None
+            and window is not None
             and window.end_at == slot.end_at
             and modes_compatible(window.mode, str(appointment.mode))
+            and str(slot.mode) != window.mode
         ):
-            if str(slot.mode) != window.mode:
-                slot.mode = window.mode  # type: ignore[assignment]
-            continue
-        if not practitioner.is_active:
-            reason = "practitioner_inactive"
-        elif window is not None and window.end_at == slot.end_at:
-            reason = "mode_changed"
-        else:
-            reason = "not_offered"
-        conflicts.append(
-            SlotConflict(
-                appointment_id=appointment.id,
-                practitioner_id=practitioner.id,
-                patient_id=appointment.patient_id,
-                start_at=slot.start_at,
-                end_at=slot.end_at,
-                mode=str(appointment.mode),
-                reason=reason,
-            )
-        )
-        kept_booked.append(Interval(slot.start_at, slot.end_at))
+            slot.mode = window.mode  # type: ignore[assignment]
 
     def clashes(start_at: datetime, end_at: datetime) -> bool:
         # A booked slot kept against the schedule still occupies the practitioner: nothing
@@ -210,3 +230,57 @@ async def notify_conflicts(
             now=now,
             count=len(items),
         )
+
+
+@dataclass(frozen=True)
+class ScheduleEnv:
+    """What a schedule change needs besides the session: the time, the horizon, the bus."""
+
+    now: datetime
+    horizon_days: int
+    bus: Any
+
+
+async def resync_after_change(
+    session: AsyncSession, env: ScheduleEnv, practitioner_ids: Sequence[uuid.UUID]
+) -> SyncResult:
+    """Re-materialise after an admin change and tell practitioners about uncovered visits."""
+    result = await sync_practitioners(
+        session, practitioner_ids, now=env.now, horizon_days=env.horizon_days
+    )
+    await notify_conflicts(session, env.bus, result.conflicts, now=env.now)
+    return result
+
+
+async def preview_conflicts(
+    session: AsyncSession,
+    practitioner_ids: Sequence[uuid.UUID],
+    *,
+    now: datetime,
+    horizon_days: int,
+) -> list[SlotConflict]:
+    """The conflicts as of now, without writing anything (for the admin's overview)."""
+    if not practitioner_ids:
+        return []
+    practitioners = await repository.practitioners(session, practitioner_ids)
+    ids = [p.id for p in practitioners]
+    rules = await repository.rules_for(session, ids)
+    exceptions = await repository.exceptions_touching(
+        session, sorted({p.facility_id for p in practitioners}), now
+    )
+    booked = [(s, a) for s, a in await repository.future_slots(session, ids, now) if a is not None]
+    conflicts: list[SlotConflict] = []
+    for practitioner in practitioners:
+        expected = (
+            expected_windows(
+                [rule_spec(r) for r in rules if r.practitioner_id == practitioner.id],
+                _blocked_for(practitioner, exceptions),
+                now=now,
+                horizon_days=horizon_days,
+            )
+            if practitioner.is_active
+            else []
+        )
+        mine = [(s, a) for s, a in booked if s.practitioner_id == practitioner.id]
+        conflicts.extend(_conflicts(practitioner, expected, mine))
+    return sorted(conflicts, key=lambda c: c.start_at)

@@ -1,0 +1,1 @@
+"""Facilities: a facility admin's settings (booking rules) and the specialties it offers."""

@@ -1,0 +1,1 @@
+"""Practitioners: a facility admin's management of clinician accounts and their profiles."""
