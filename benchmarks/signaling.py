@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import multiprocessing as mp
 import os
@@ -255,6 +256,10 @@ async def client_main(kind: str, urls: list[str], rooms: list[int], seed: int, c
         await connect(a)
     await asyncio.gather(*(connect(b) for _, b in pairs))
     peers = [p for pair in pairs for p in pair]
+    # The load generator is an instrument: keep its own GC pauses out of the latencies.
+    gc.collect()
+    gc.freeze()
+    gc.disable()
     conn.send("ready")
     conn.recv()  # go
 

@@ -75,6 +75,7 @@ class ProbeCounters:
     upload_last_at: float | None = None
     download_bytes: int = 0
     download_seconds: float = 0.0
+    received_kinds: list[str] = field(default_factory=list)
     echoed_kinds: list[str] = field(default_factory=list)
 
     def on_ping(self, text: str) -> str | None:
@@ -132,6 +133,7 @@ class ProbeCounters:
             "upload_kbps": _rounded(self.upload_kbps),
             "download_bytes": self.download_bytes,
             "download_seconds": round(self.download_seconds, 3),
+            "received_kinds": list(self.received_kinds),
             "echoed_kinds": list(self.echoed_kinds),
         }
 
@@ -240,6 +242,7 @@ class ProbePeer:
     # -- media ------------------------------------------------------------------------
 
     def _on_track(self, track: MediaStreamTrack) -> None:
+        self.counters.received_kinds.append(track.kind)
         if track.kind == "audio" or (track.kind == "video" and self.echo_video):
             # buffered=False: a slow encoder drops frames instead of queueing them up.
             self.pc.addTrack(self._relay.subscribe(track, buffered=False))
