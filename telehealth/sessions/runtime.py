@@ -19,12 +19,17 @@ from telehealth.sessions.platform import DatabasePlatform
 
 
 def signaling_settings(settings: Settings) -> SignalingSettings:
-    """Signaling's own settings (STUN/TURN, timeouts) from the environment, sharing the app's
-    secret and Redis so tokens minted here verify there and rooms span every worker."""
+    """Signaling's settings: timeouts and limits from the environment; the secret, Redis and
+    ICE servers from the app's Settings, so tokens minted here verify there, rooms span every
+    worker, and the join-token answer lists the same STUN/TURN servers as `welcome`."""
     return SignalingSettings(
         secret_key=settings.secret_key,
         redis_url=settings.redis_url,
         redis_prefix=f"{settings.redis_prefix}:sig:",
+        stun_urls=settings.stun_urls,
+        turn_urls=settings.turn_urls,
+        turn_secret=settings.turn_secret,
+        turn_ttl_seconds=settings.turn_ttl_seconds,
     )
 
 
