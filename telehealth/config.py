@@ -73,6 +73,22 @@ class Settings(BaseSettings):
     db_max_overflow: int = 20
     db_echo: bool = False
 
+    # Write-back to the health record platform (VHR, FHIR R4) through the outbox. No base
+    # URL (the demo): deliveries wait, visibly pending, and no attempt is counted.
+    vhr_base_url: str | None = None
+    vhr_token_url: str | None = None  # OAuth2 client-credentials (SMART Backend Services)
+    vhr_client_id: str | None = None
+    vhr_client_secret: str | None = None
+    vhr_scope: str | None = "system/*.write"
+    vhr_timeout_seconds: float = Field(default=15.0, gt=0)
+    # Base of the identifier systems (CCCD, BHYT, facility code, CCHN); see docs/fhir.md.
+    fhir_identifier_base: str = "http://fhir.hl7.org.vn/core/sid"
+    outbox_max_attempts: int = Field(default=12, ge=1)
+    outbox_base_delay_seconds: float = Field(default=30.0, gt=0)
+    outbox_max_delay_seconds: float = Field(default=3600.0, gt=0)
+    # A claimed message is another worker's again once this passes (a crashed worker).
+    outbox_lease_seconds: float = Field(default=300.0, gt=0)
+
     @model_validator(mode="after")
     def _refuse_placeholder_secret_in_production(self) -> Settings:
         if self.environment == "production":
