@@ -21,7 +21,14 @@ from telehealth.models import Facility, FacilityLevel
 
 
 def _summary(facility: Facility, province_name: str) -> FacilitySummary:
-    return FacilitySummary.model_validate({**facility.model_dump(), "province_name": province_name})
+    # Read attributes rather than model_dump(): enum columns come back from the database as
+    # plain strings, which the schema (not the table model) turns into enums.
+    fields = {
+        name: getattr(facility, name)
+        for name in FacilitySummary.model_fields
+        if name != "province_name"
+    }
+    return FacilitySummary.model_validate({**fields, "province_name": province_name})
 
 
 async def search_facilities(
