@@ -139,6 +139,11 @@ function capabilityStatement() {
   };
 }
 
+function respond(res, [result, resource]) {
+  const status = getStatus(result);
+  return send(res, status, status < 300 ? resource : result);
+}
+
 // A single-resource write is run as a one-entry transaction: same validation, same
 // conditional create, same reference handling.
 async function writeOne(method, url, headers, body) {
@@ -181,18 +186,27 @@ async function handle(req, res) {
     if (req.method === 'POST' && path === '') {
       return send(res, 200, await processTransaction(repo, router, parseJson(body)));
     }
+    if (req.method === 'POST' && path.endsWith('/_search')) {
+      // Search by POST keeps identifiers (patient data) out of URLs and access logs.
+      const query = {};
+      for (const [key, value] of new URLSearchParams(body)) {
+        query[key] = key in query ? [query[key], value].flat() : value;
+      }
+      return respond(res, await router.handleRequest(
+        { method: 'POST', url: relative, pathname: '', params: {}, query: {}, body: query, headers: req.headers },
+        repo
+      ));
+    }
     if (req.method === 'POST' || req.method === 'PUT' || req.method === 'DELETE') {
       const resource = req.method === 'DELETE' ? undefined : parseJson(body);
       const [status, saved, headers] = await writeOne(req.method, decodeURIComponent(relative), req.headers, resource);
       return send(res, status === 204 ? 200 : status, saved ?? outcome('informational', 'Deleted', undefined, 'information'), headers);
     }
     if (req.method === 'GET') {
-      const [result, resource] = await router.handleRequest(
+      return respond(res, await router.handleRequest(
         { method: 'GET', url: relative, pathname: '', params: {}, query: {}, body: undefined, headers: req.headers },
         repo
-      );
-      const status = getStatus(result);
-      return send(res, status, status < 300 ? resource : result);
+      ));
     }
     throw fail(405, 'not-supported', `Method ${req.method} is not supported`);
   });

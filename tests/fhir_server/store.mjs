@@ -13,7 +13,9 @@ const SEP = '\u0000';
 
 function identifierKeys(resource) {
   const keys = [];
-  for (const identifier of resource.identifier ?? []) {
+  // Most resources have a list of identifiers; a few (Composition, Bundle) have one.
+  const identifiers = [resource.identifier ?? []].flat();
+  for (const identifier of identifiers) {
     const system = identifier.system ?? '';
     const value = identifier.value ?? '';
     // Three keys so `system|value`, `value` alone and `system|` are each one map look-up.
