@@ -23,8 +23,10 @@ from telehealth.models.facility import (
     Specialty,
 )
 from telehealth.models.notification import Notification
+from telehealth.models.outbox import OutboxMessage, OutboxStatus
 from telehealth.models.patient import Consent, ConsentKind, Patient, Sex
 from telehealth.models.practitioner import Practitioner, PractitionerSpecialty
+from telehealth.models.practitioner_key import PractitionerKey
 from telehealth.models.schedule import ScheduleException, ScheduleRule, Slot, SlotMode
 from telehealth.models.session import (
     LiveSession,
@@ -58,8 +60,11 @@ __all__ = [
     "LiveSession",
     "LoginAttempt",
     "Notification",
+    "OutboxMessage",
+    "OutboxStatus",
     "Patient",
     "Practitioner",
+    "PractitionerKey",
     "PractitionerSpecialty",
     "Province",
     "ReferralLink",
