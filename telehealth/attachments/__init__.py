@@ -1,0 +1,2 @@
+"""Attachment storage: files kept outside the database, under random keys, served only
+through authorised endpoints."""
