@@ -1,0 +1,1 @@
+"""The transactional outbox: deliveries to other systems that survive crashes and outages."""

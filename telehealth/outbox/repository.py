@@ -1,0 +1,165 @@
+"""Outbox queries: claiming due messages safely between workers, and recording what happened."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from telehealth.models import OutboxMessage, OutboxStatus
+
+M = OutboxMessage
+
+
+@dataclass(frozen=True)
+class ClaimedMessage:
+    id: uuid.UUID
+    kind: str
+    key: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+def _due(now: datetime, kinds: Collection[str]) -> ColumnElement[bool]:
+    return and_(
+        M.status == OutboxStatus.pending,  # type: ignore[arg-type]
+        M.next_attempt_at <= now,  # type: ignore[arg-type]
+        M.kind.in_(kinds),  # type: ignore[attr-defined]
+        or_(M.locked_until.is_(None), M.locked_until <= now),  # type: ignore[union-attr, operator]
+    )
+
+
+async def any_due(session: AsyncSession, *, now: datetime, kinds: Collection[str]) -> bool:
+    found = await session.execute(select(M.id).where(_due(now, kinds)).limit(1))
+    return found.first() is not None
+
+
+async def claim(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    kinds: Collection[str],
+    worker: str,
+    lease_until: datetime,
+    limit: int,
+) -> list[ClaimedMessage]:
+    """Take up to `limit` due messages for `worker` until `lease_until`.
+
+    PostgreSQL: the inner SELECT … FOR UPDATE SKIP LOCKED lets concurrent workers each take
+    different rows without waiting on one another, and the outer WHERE repeats the due test
+    so a row another worker claimed and committed meanwhile is re-checked and left alone.
+    SQLite: BEGIN IMMEDIATE already makes the claim the only writer; the guarded UPDATE
+    is what stops a second worker from taking the same rows after it.
+    """
+    candidates = select(M.id).where(_due(now, kinds)).order_by(M.next_attempt_at).limit(limit)  # type: ignore[arg-type]
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    statement = (
+        update(M)
+        .where(M.id.in_(candidates.scalar_subquery()), _due(now, kinds))  # type: ignore[attr-defined]
+        .values(locked_until=lease_until, locked_by=worker)
+        .returning(M.id, M.kind, M.key, M.payload, M.attempts)
+        .execution_options(synchronize_session=False)
+    )
+    rows = (await session.execute(statement)).all()
+    return [ClaimedMessage(*row) for row in rows]
+
+
+async def _finish(
+    session: AsyncSession, message_id: uuid.UUID, worker: str, values: dict[str, Any]
+) -> bool:
+    # Guarded by the claim: if our lease ran out and another worker took the message, its
+    # outcome stands and ours is dropped.
+    statement = (
+        update(M)
+        .where(
+            M.id == message_id,  # type: ignore[arg-type]
+            M.locked_by == worker,  # type: ignore[arg-type]
+            M.status == OutboxStatus.pending,  # type: ignore[arg-type]
+        )
+        .values(locked_until=None, locked_by=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    result = await session.execute(statement)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def mark_delivered(
+    session: AsyncSession,
+    message: ClaimedMessage,
+    worker: str,
+    *,
+    now: datetime,
+    result: dict[str, Any] | None,
+) -> bool:
+    return await _finish(
+        session,
+        message.id,
+        worker,
+        {
+            "status": OutboxStatus.delivered,
+            "attempts": message.attempts + 1,
+            "last_attempt_at": now,
+            "delivered_at": now,
+            "last_error": None,
+            "result": result,
+        },
+    )
+
+
+async def mark_failed(
+    session: AsyncSession,
+    message: ClaimedMessage,
+    worker: str,
+    *,
+    now: datetime,
+    error: str,
+    next_attempt_at: datetime | None,
+) -> bool:
+    """Record a failed attempt: pending again at `next_attempt_at`, or dead when it is None."""
+    values: dict[str, Any] = {
+        "attempts": message.attempts + 1,
+        "last_attempt_at": now,
+        "last_error": error[:2000],
+    }
+    if next_attempt_at is None:
+        values["status"] = OutboxStatus.dead
+    else:
+        values["next_attempt_at"] = next_attempt_at
+    return await _finish(session, message.id, worker, values)
+
+
+async def mark_waiting(session: AsyncSession, *, now: datetime, kind: str, reason: str) -> int:
+    """Say on due messages why they are not being sent (no receiver configured).
+
+    No attempt is counted. Only rows not already showing the reason are written, so a
+    worker that finds nothing new to say writes nothing.
+    """
+    statement = (
+        update(M)
+        .where(
+            M.status == OutboxStatus.pending,  # type: ignore[arg-type]
+            M.kind == kind,  # type: ignore[arg-type]
+            M.next_attempt_at <= now,  # type: ignore[arg-type]
+            or_(M.last_error.is_(None), M.last_error != reason),  # type: ignore[union-attr]
+        )
+        .values(last_error=reason)
+        .execution_options(synchronize_session=False)
+    )
+    result = await session.execute(statement)
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def get_for_update(session: AsyncSession, message_id: uuid.UUID) -> OutboxMessage | None:
+    found = await session.execute(select(M).where(M.id == message_id).with_for_update())  # type: ignore[arg-type]
+    return found.scalar_one_or_none()
+
+
+async def by_key(session: AsyncSession, key: str) -> OutboxMessage | None:
+    found = await session.execute(select(M).where(M.key == key))  # type: ignore[arg-type]
+    return found.scalar_one_or_none()
