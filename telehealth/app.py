@@ -17,6 +17,7 @@ from telehealth.api import build_api_router
 from telehealth.bus import create_bus
 from telehealth.clock import Clock, SystemClock
 from telehealth.config import Settings
+from telehealth.connectivity.peers import ProbePeers
 from telehealth.db import Database
 from telehealth.http import RequestContextMiddleware
 from telehealth.jobs import JobContext, JobRunner, registered_jobs
@@ -50,6 +51,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         bus = create_bus(settings)
         app.state.db = db
         app.state.bus = bus
+        # Connection-check peers: every one still open is closed before the loop goes away.
+        probes = app.state.connection_probes = ProbePeers.from_settings(settings)
         jobs = registered_jobs() if settings.run_background_tasks else []
         runner = JobRunner(JobContext(db, settings, clock, bus), jobs)
         runner.start()
@@ -57,6 +60,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         try:
             yield
         finally:
+            await probes.close_all()
             await runner.stop()
             await live.stop()
             await bus.close()

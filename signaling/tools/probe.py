@@ -174,7 +174,7 @@ class ProbePeer:
         ice_servers: Sequence[RTCIceServer] = (),
         *,
         echo_video: bool = True,
-        on_failed: Callable[[], None] | None = None,
+        on_failed: Callable[[], object] | None = None,
         clock: Clock = time.monotonic,
     ) -> None:
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=list(ice_servers)))
