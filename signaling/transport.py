@@ -168,12 +168,14 @@ class SignalingService:
             if text is None:
                 size = len(event.get("bytes") or b"")
                 if size > limit:
-                    return self._too_large(conn)
+                    self._too_large(conn)
+                    return None
                 conn.reply(protocol.error(protocol.ERR_BAD_MESSAGE, "binary frames not accepted"))
                 continue
             # Characters are at most 4 bytes: encode only when the length is ambiguous.
             if len(text) > limit or (len(text) * 4 > limit and len(text.encode()) > limit):
-                return self._too_large(conn)
+                self._too_large(conn)
+                return None
             try:
                 return protocol.parse_client_message(text)
             except ProtocolError as exc:
@@ -183,7 +185,6 @@ class SignalingService:
     def _too_large(self, conn: Connection) -> None:
         conn.reply(protocol.error(protocol.ERR_TOO_LARGE, "message over 64 KiB"))
         conn.close(protocol.CLOSE_TOO_BIG, "message too big")
-        return None
 
     async def _await_hello(self, conn: Connection) -> protocol.Hello | None:
         try:
