@@ -1,0 +1,61 @@
+"""The internal API a standalone signaling service calls (HttpPlatform), with its service token."""
+
+from __future__ import annotations
+
+import httpx
+from sqlalchemy import select
+
+from signaling.platform import INTERNAL_PREFIX, HttpPlatform
+from signaling.tokens import derive_service_token
+from telehealth.clock import FrozenClock
+from telehealth.config import Settings
+from telehealth.db import Database
+from telehealth.models import LiveSession, SessionChatMessage, SessionQualityRecord
+from tests.fixtures.http import seeding
+from tests.sessions.builders import VideoVisit
+
+
+def _platform(client: httpx.AsyncClient, settings: Settings) -> HttpPlatform:
+    return HttpPlatform(client, derive_service_token(settings.secret_key))
+
+
+async def test_without_the_service_token_nothing_is_stored(
+    client: httpx.AsyncClient, db: Database, visit: VideoVisit, room_open: FrozenClock
+) -> None:
+    body = {"room": visit.room, "user_id": str(visit.doctor.id), "peer_id": "p",
+            "display_name": "B", "text": "x", "ts": "2026-11-23T01:20:00.000Z"}
+    for headers in ({}, {"Authorization": "Bearer wrong"}):
+        response = await client.post(f"{INTERNAL_PREFIX}/chat", json=body, headers=headers)
+        assert response.status_code == 401
+    async with seeding(db) as session:
+        assert (await session.execute(select(SessionChatMessage))).first() is None
+
+
+async def test_http_platform_stores_chat_quality_and_end_through_the_api(
+    client: httpx.AsyncClient, settings: Settings, db: Database, visit: VideoVisit,
+    room_open: FrozenClock,
+) -> None:
+    platform = _platform(client, settings)
+    uid, now = str(visit.doctor.id), room_open.now()
+    assert await platform.is_room_closed(visit.room) is False
+    await platform.store_chat(visit.room, uid, "p1", "BS Bình", "Chào anh", now)
+    await platform.store_quality(visit.room, uid, "p1", "sample", {"rtt_ms": 20}, now)
+    await platform.room_ended(visit.room, uid, now)
+    assert await platform.is_room_closed(visit.room) is True
+    async with seeding(db) as session:
+        chat = (await session.execute(select(SessionChatMessage))).scalar_one()
+        sample = (await session.execute(select(SessionQualityRecord))).scalar_one()
+        live = (await session.execute(select(LiveSession))).scalar_one()
+    assert (chat.text, chat.sent_at) == ("Chào anh", now)
+    assert sample.payload == {"rtt_ms": 20}
+    assert live.ended_at == now
+
+
+async def test_unknown_room_kind_answers_404_which_counts_as_closed(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    assert await _platform(client, settings).is_room_closed("lobby:1") is True
+    response = await client.get(
+        f"{INTERNAL_PREFIX}/rooms/lobby%3A1/closed",
+        headers={"Authorization": f"Bearer {derive_service_token(settings.secret_key)}"})
+    assert response.status_code == 404
