@@ -93,3 +93,26 @@ async def is_appointment_room_closed(
 ) -> bool:
     appointment = await session.get(Appointment, appointment_id)
     return appointment is None or not is_appointment_room_open(appointment, now)
+
+
+async def upcoming_video_visits(
+    session: AsyncSession, actor: Actor, now: datetime, limit: int = 20
+) -> list[Appointment]:
+    """The caller's own booked video appointments whose room has not closed yet, soonest first."""
+    stmt = select(Appointment).where(
+        Appointment.mode == VisitMode.video,
+        Appointment.status == AppointmentStatus.booked,
+        Appointment.end_at > now - CLOSES_AFTER_END,
+    )
+    if actor.role == Role.clinician:
+        stmt = stmt.join(Practitioner, Practitioner.id == Appointment.practitioner_id).where(
+            Practitioner.user_id == actor.user_id
+        )
+    elif actor.role == Role.patient:
+        stmt = stmt.join(Patient, Patient.id == Appointment.patient_id).where(
+            Patient.user_id == actor.user_id
+        )
+    else:
+        return []
+    result = await session.execute(stmt.order_by(Appointment.start_at).limit(limit))
+    return list(result.scalars().all())

@@ -69,3 +69,27 @@ async def test_session_page_redirects_anonymous_visitors_to_login(
     page = await client.get(
         f"/sessions/appointment/{visit.appointment.id}", headers={"Accept": "text/html"})
     assert page.status_code == 303 and page.headers["location"].startswith("/login?next=")
+
+
+async def test_my_video_visits_lists_a_join_button_once_open(
+    client: httpx.AsyncClient, visit: VideoVisit, clock: FrozenClock
+) -> None:
+    await web_login(client, visit.patient_user.username)
+    clock.set(START - timedelta(hours=1))
+    page = await client.get("/sessions")
+    assert "Mở lúc 08:15" in page.text
+    assert f"/sessions/appointment/{visit.appointment.id}" not in page.text
+    clock.set(START - timedelta(minutes=5))
+    page = await client.get("/sessions")
+    assert f'href="/sessions/appointment/{visit.appointment.id}"' in page.text
+
+
+async def test_my_video_visits_shows_only_my_own(
+    client: httpx.AsyncClient, db: Database, visit: VideoVisit, room_open: FrozenClock
+) -> None:
+    async with seeding(db) as session:
+        other = await factories.user(session, Role.patient)
+    await web_login(client, other.username)
+    page = await client.get("/sessions")
+    assert str(visit.appointment.id) not in page.text
+    assert "không có buổi khám qua video" in page.text

@@ -12,6 +12,11 @@ from telehealth.errors import AppError
 from telehealth.i18n import catalog, translate
 from telehealth.sessions import service
 from telehealth.sessions.access import ROOM_KINDS
+from telehealth.sessions.appointment_rooms import (
+    is_appointment_room_open,
+    join_window,
+    upcoming_video_visits,
+)
 from web.templating import page_language, render
 
 router = APIRouter()
@@ -27,6 +32,20 @@ def client_strings(lang: str) -> dict[str, str]:
         for key, value in merged.items()
         if key.startswith(CLIENT_PREFIXES)
     }
+
+
+@router.get("/sessions")
+async def my_sessions(
+    request: Request, actor: CurrentActor, session: SessionDep, clock: ClockDep
+) -> Response:
+    """The caller's video visits that are open or still to come, each with a Join button."""
+    now = clock.now()
+    visits = await upcoming_video_visits(session, actor, now)
+    rows = [
+        {"appointment": a, "open": is_appointment_room_open(a, now), "opens_at": join_window(a)[0]}
+        for a in visits
+    ]
+    return render(request, "sessions/list.html", {"rows": rows})
 
 
 @router.get("/sessions/{kind}/{resource_id}")
