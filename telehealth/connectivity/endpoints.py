@@ -5,25 +5,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 
 from signaling.tools.probe import PROTOCOL_VERSION
-from telehealth.accounts.context import Actor
-from telehealth.accounts.deps import require_roles
 from telehealth.connectivity import service
-from telehealth.connectivity.peers import ProbePeersDep
+from telehealth.connectivity.deps import CheckerActor, ProbePeersDep
 from telehealth.connectivity.schemas import CheckPublic, OfferRequest, OfferResponse, ResultRequest
 from telehealth.db import SessionDep
 from telehealth.deps import ClockDep
-from telehealth.models import Role
 
 router = APIRouter(prefix="/connectivity", tags=["connection check"])
-
-# Staff check their station before a session; patients check their phone or computer.
-CheckerActor = Annotated[
-    Actor, Depends(require_roles(Role.patient, Role.clinician, Role.facility_admin))
-]
-
 
 @router.post(
     "/offer",

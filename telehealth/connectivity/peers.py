@@ -14,10 +14,9 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
 from aiortc import RTCIceServer
-from fastapi import Depends, Request
 
 from signaling.tools.probe import BadOffer, ProbePeer
 from telehealth.config import Settings
@@ -156,10 +155,3 @@ class ProbePeers:
         while len(self._finished) > KEEP_FINISHED:
             self._finished.popitem(last=False)
         log.info("connection check %s closed (%s)", check_id, reason)
-
-
-def _probe_peers(request: Request) -> ProbePeers:
-    return request.app.state.connection_probes  # type: ignore[no-any-return]
-
-
-ProbePeersDep = Annotated[ProbePeers, Depends(_probe_peers)]

@@ -134,6 +134,13 @@ async def list_checks(
     return await repository.list_recent(session, limit=limit, **_scope(actor))
 
 
+async def recent_for_page(
+    session: AsyncSession, actor: Actor, *, limit: int = 10
+) -> list[tuple[ConnectionCheck, str]]:
+    """The page's history table: the same scope as `list_checks`, with who ran each check."""
+    return await repository.list_recent_with_names(session, limit=limit, **_scope(actor))
+
+
 async def get_check(session: AsyncSession, actor: Actor, check_id: uuid.UUID) -> ConnectionCheck:
     check = await repository.get(session, check_id)
     if check is None:
