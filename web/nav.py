@@ -8,12 +8,14 @@ NAV: dict[Role, list[tuple[str, str]]] = {
     Role.patient: [
         ("nav.book", "/book"),
         ("nav.my_appointments", "/appointments"),
+        ("sessions.nav", "/sessions"),
         ("connectivity.nav", "/connection-check"),
         ("nav.consents", "/consents"),
         ("nav.notifications", "/notifications"),
     ],
     Role.clinician: [
         ("nav.agenda", "/clinician/agenda"),
+        ("sessions.nav", "/sessions"),
         ("connectivity.nav", "/connection-check"),
         ("nav.notifications", "/notifications"),
     ],
