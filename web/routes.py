@@ -7,7 +7,17 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from web.pages import auth, booking, connectivity, home, notifications, patients, sessions
+from web.pages import (
+    admin,
+    auth,
+    booking,
+    clinician,
+    connectivity,
+    home,
+    notifications,
+    patients,
+    sessions,
+)
 from web.templating import render
 
 
@@ -30,5 +40,7 @@ def _render_error_page(
 
 def install(app: FastAPI) -> None:
     app.state.render_error_page = _render_error_page
-    for module in (home, auth, sessions, patients, booking, notifications, connectivity):
+    for module in (
+        home, auth, sessions, patients, booking, notifications, admin, clinician, connectivity
+    ):
         app.include_router(module.router, include_in_schema=False)
