@@ -67,19 +67,20 @@ async def upload_attachment(
 ) -> AttachmentPublic:
     viewer = await service.load(ctx, consultation_id)
     files.check_may_attach(ctx, viewer)
-    form = await request.form(max_files=1, max_fields=20)
-    upload = form.get("file")
-    raw_kind = form.get("kind") or AttachmentKind.other.value
-    if not isinstance(upload, UploadFile):
-        raise ValidationFailed("attachments.errors.no_file",
-                               details=[{"field": "file", "type": "missing"}])
-    try:
-        kind = AttachmentKind(str(raw_kind))
-    except ValueError:
-        raise ValidationFailed("attachments.errors.kind",
-                               details=[{"field": "kind", "type": "enum"}]) from None
-    attachment = await files.add(ctx, viewer, storage, upload, file_name=upload.filename,
-                                 kind=kind)
+    # As a context manager, so the multipart parser's temporary files are closed after use.
+    async with request.form(max_files=1, max_fields=20) as form:
+        upload = form.get("file")
+        raw_kind = form.get("kind") or AttachmentKind.other.value
+        if not isinstance(upload, UploadFile):
+            raise ValidationFailed("attachments.errors.no_file",
+                                   details=[{"field": "file", "type": "missing"}])
+        try:
+            kind = AttachmentKind(str(raw_kind))
+        except ValueError:
+            raise ValidationFailed("attachments.errors.kind",
+                                   details=[{"field": "kind", "type": "enum"}]) from None
+        attachment = await files.add(ctx, viewer, storage, upload, file_name=upload.filename,
+                                     kind=kind)
     return attachment_public(consultation_id, attachment)
 
 
