@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from telehealth.accounts.context import Actor
 from telehealth.clock import to_local
@@ -48,8 +49,8 @@ async def _practitioner_name(session: AsyncSession, appointment: Appointment) ->
     row = (
         await session.execute(
             select(Practitioner, User)
-            .join(User, User.id == Practitioner.user_id)
-            .where(Practitioner.id == appointment.practitioner_id)
+            .join(User, col(User.id) == col(Practitioner.user_id))
+            .where(col(Practitioner.id) == appointment.practitioner_id)
         )
     ).first()
     if row is None:
@@ -100,19 +101,20 @@ async def upcoming_video_visits(
 ) -> list[Appointment]:
     """The caller's own booked video appointments whose room has not closed yet, soonest first."""
     stmt = select(Appointment).where(
-        Appointment.mode == VisitMode.video,
-        Appointment.status == AppointmentStatus.booked,
-        Appointment.end_at > now - CLOSES_AFTER_END,
+        col(Appointment.mode) == VisitMode.video,
+        col(Appointment.status) == AppointmentStatus.booked,
+        col(Appointment.end_at) > now - CLOSES_AFTER_END,
     )
     if actor.role == Role.clinician:
-        stmt = stmt.join(Practitioner, Practitioner.id == Appointment.practitioner_id).where(
-            Practitioner.user_id == actor.user_id
+        on_practitioner = col(Practitioner.id) == col(Appointment.practitioner_id)
+        stmt = stmt.join(Practitioner, on_practitioner).where(
+            col(Practitioner.user_id) == actor.user_id
         )
     elif actor.role == Role.patient:
-        stmt = stmt.join(Patient, Patient.id == Appointment.patient_id).where(
-            Patient.user_id == actor.user_id
+        stmt = stmt.join(Patient, col(Patient.id) == col(Appointment.patient_id)).where(
+            col(Patient.user_id) == actor.user_id
         )
     else:
         return []
-    result = await session.execute(stmt.order_by(Appointment.start_at).limit(limit))
+    result = await session.execute(stmt.order_by(col(Appointment.start_at)).limit(limit))
     return list(result.scalars().all())

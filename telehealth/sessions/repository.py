@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from telehealth.models import (
     LiveSession,
@@ -19,7 +20,7 @@ from telehealth.models import (
 
 
 async def get_live_session(session: AsyncSession, room: str) -> LiveSession | None:
-    result = await session.execute(select(LiveSession).where(LiveSession.room == room))
+    result = await session.execute(select(LiveSession).where(col(LiveSession.room) == room))
     return result.scalar_one_or_none()
 
 
@@ -50,7 +51,7 @@ async def get_participation(
 ) -> SessionParticipation | None:
     result = await session.execute(
         select(SessionParticipation).where(
-            SessionParticipation.room == room, SessionParticipation.user_id == user_id
+            col(SessionParticipation.room) == room, col(SessionParticipation.user_id) == user_id
         )
     )
     return result.scalar_one_or_none()
@@ -60,8 +61,8 @@ async def list_chat(session: AsyncSession, room: str, limit: int) -> Sequence[Se
     """The last `limit` lines of a room, oldest first."""
     result = await session.execute(
         select(SessionChatMessage)
-        .where(SessionChatMessage.room == room)
-        .order_by(SessionChatMessage.sent_at.desc(), SessionChatMessage.id.desc())  # type: ignore[attr-defined]
+        .where(col(SessionChatMessage.room) == room)
+        .order_by(col(SessionChatMessage.sent_at).desc(), col(SessionChatMessage.id).desc())
         .limit(limit)
     )
     return list(reversed(result.scalars().all()))
@@ -70,7 +71,7 @@ async def list_chat(session: AsyncSession, room: str, limit: int) -> Sequence[Se
 async def list_quality(session: AsyncSession, room: str) -> Sequence[SessionQualityRecord]:
     result = await session.execute(
         select(SessionQualityRecord)
-        .where(SessionQualityRecord.room == room)
-        .order_by(SessionQualityRecord.recorded_at, SessionQualityRecord.id)
+        .where(col(SessionQualityRecord.room) == room)
+        .order_by(col(SessionQualityRecord.recorded_at), col(SessionQualityRecord.id))
     )
     return result.scalars().all()
