@@ -63,11 +63,12 @@ async def test_a_facility_admin_sees_who_ran_the_facilitys_checks(
         session.add(ConnectionCheck(
             user_id=people.clinician.user_id, facility_id=people.clinician.facility_id,
             started_at=T0 - timedelta(hours=1), rtt_ms=420.4, loss_percent=1.25,
-            bitrate_kbps=310.0, verdict=ConnectionVerdict.audio_only,
+            bitrate_kbps=1310.0, verdict=ConnectionVerdict.audio_only,
         ))
     await web_login(client, people.admin.username)
     page = (await client.get("/connection-check")).text
     assert "Kết quả gần đây tại cơ sở" in page
     assert "Người kiểm tra" in page
-    assert "420 ms" in page and "1.2 %" in page and "310 kbit/s" in page
+    assert "<td>420 ms</td>" in page and "<td>1,2 %</td>" in page
+    assert "<td>1.310 kbit/s</td>" in page  # Vietnamese number format
     assert '<span class="badge warn">Chỉ đủ gọi thoại</span>' in page

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -13,7 +15,7 @@ from telehealth.connectivity.ice import browser_ice_servers
 from telehealth.db import SessionDep
 from telehealth.deps import SettingsDep
 from telehealth.i18n import catalog, translate
-from telehealth.models import Role
+from telehealth.models import ConnectionCheck, Role
 from web.templating import page_language, render
 
 router = APIRouter()
@@ -39,6 +41,41 @@ def _messages(lang: str) -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    """One past check as the table shows it: figures already formatted for the language."""
+
+    started_at: datetime
+    who: str
+    rtt: str
+    loss: str
+    bitrate: str
+    verdict: str | None
+
+
+def _number(value: float, lang: str, digits: int = 0) -> str:
+    # Vietnamese writes 8.836,5 where English writes 8,836.5.
+    text = f"{value:,.{digits}f}"
+    return text.translate(str.maketrans(",.", ".,")) if lang == "vi" else text
+
+
+def _figure(key: str, value: float | None, lang: str, digits: int = 0) -> str:
+    if value is None:
+        return "—"
+    return translate(f"connectivity.figures.{key}", lang, value=_number(value, lang, digits))
+
+
+def _history_row(check: ConnectionCheck, who: str, lang: str) -> HistoryRow:
+    return HistoryRow(
+        started_at=check.started_at,
+        who=who,
+        rtt=_figure("ms", check.rtt_ms, lang),
+        loss=_figure("percent", check.loss_percent, lang, digits=1),
+        bitrate=_figure("kbps", check.bitrate_kbps, lang),
+        verdict=str(check.verdict) if check.verdict else None,  # a plain str once loaded
+    )
+
+
 @router.get("/connection-check")
 async def connection_check_page(
     request: Request, actor: CheckerActor, session: SessionDep, settings: SettingsDep
@@ -52,7 +89,8 @@ async def connection_check_page(
         "ice_servers": browser_ice_servers(settings, actor.user_id),
         "messages": _messages(lang),
     }
-    history = await service.recent_for_page(session, actor)
+    recent = await service.recent_for_page(session, actor)
+    history = [_history_row(check, who, lang) for check, who in recent]
     return render(
         request,
         "connectivity/check.html",

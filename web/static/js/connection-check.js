@@ -393,6 +393,9 @@
     } finally {
       pc.close();
       if (stream) stream.getTracks().forEach((track) => track.stop());
+      // The echo preview only means something while media flows; a black box would not.
+      $("cc-echo").hidden = true;
+      $("cc-echo-video").srcObject = null;
     }
   }
 
