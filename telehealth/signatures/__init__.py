@@ -1,0 +1,1 @@
+"""Practitioners' electronic signatures on clinical documents (Ed25519 over canonical JSON)."""
