@@ -13,11 +13,12 @@ from datetime import date
 
 # Province codes used in CCCD numbers (the 63 pre-2025 provinces; numbers already issued
 # keep them after the 2025 merger of provinces).
-CCCD_PROVINCE_CODES = frozenset(
+_CCCD_PROVINCE_LIST = (
     "001 002 004 006 008 010 011 012 014 015 017 019 020 022 024 025 026 027 030 031 033 "
     "034 035 036 037 038 040 042 044 045 046 048 049 051 052 054 056 058 060 062 064 066 "
-    "067 068 070 072 074 075 077 079 080 082 083 084 086 087 089 091 092 093 094 095 096".split()
+    "067 068 070 072 074 075 077 079 080 082 083 084 086 087 089 091 092 093 094 095 096"
 )
+CCCD_PROVINCE_CODES = frozenset(_CCCD_PROVINCE_LIST.split())
 
 _CCCD = re.compile(r"^\d{12}$")
 # Legacy 15-character BHYT card: 2-letter beneficiary group, benefit level 1-5,

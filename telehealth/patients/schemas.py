@@ -35,7 +35,7 @@ class PatientRegister(BaseModel):
     )
 
     full_name: str = Field(min_length=2, max_length=120, description="Họ và tên, as on the CCCD")
-    national_id: str = Field(min_length=9, max_length=20, description="CCCD, 12 digits")
+    national_id: str = Field(max_length=20, description="CCCD, 12 digits")
     health_insurance_number: str | None = Field(
         default=None,
         max_length=20,
@@ -43,7 +43,7 @@ class PatientRegister(BaseModel):
     )
     date_of_birth: date
     sex: Sex
-    phone: str = Field(min_length=9, max_length=20, description="Becomes the login name")
+    phone: str = Field(max_length=20, description="Becomes the login name")
     email: EmailStr | None = Field(default=None, max_length=254)
     address: str = Field(default="", max_length=300)
     password: str = Field(min_length=8, max_length=256)
@@ -64,7 +64,7 @@ class PatientUpdate(BaseModel):
         json_schema_extra={"examples": [{"email": "lan@example.vn", "address": "Số 2, Hà Nội"}]},
     )
 
-    phone: str | None = Field(default=None, min_length=9, max_length=20)
+    phone: str | None = Field(default=None, max_length=20)
     email: EmailStr | None = Field(default=None, max_length=254)
     address: str | None = Field(default=None, max_length=300)
     health_insurance_number: str | None = Field(default=None, max_length=20)

@@ -78,7 +78,6 @@ async def register(
         locale=lang,
         created_at=now,
     )
-    session.add(user)
     patient = Patient(
         user_id=user.id,
         national_id=national_id,
@@ -91,12 +90,9 @@ async def register(
         address=data.address.strip(),
         created_at=now,
     )
-    session.add(patient)
     kinds = [ConsentKind.data_processing]
     if data.consent_telemedicine:
         kinds.append(ConsentKind.telemedicine)
-    for kind in kinds:
-        session.add(_new_consent(patient, kind, user, now))
     event = build_event(
         None,
         "patient.register",
@@ -109,8 +105,15 @@ async def register(
     )
     # Nobody is logged in yet: the new user is the actor of their own registration.
     event.actor_user_id, event.actor_role = user.id, Role.patient.value
-    session.add(event)
     try:
+        # The tables have foreign keys but no ORM relationships, so the unit of work does
+        # not order their INSERTs: flush parent rows first.
+        session.add(user)
+        await session.flush()
+        session.add(patient)
+        await session.flush()
+        session.add_all([_new_consent(patient, kind, user, now) for kind in kinds])
+        session.add(event)
         await session.flush()
     except IntegrityError as exc:
         # Two registrations with the same phone or CCCD raced past the checks above.

@@ -41,6 +41,13 @@ _PYDANTIC_KEYS = {
     "string_too_long": "patients.errors.too_long",
     "value_error": "patients.errors.email",
 }
+# A too short or too long identifier is a malformed one: say what the right form is.
+_FORMAT_KEYS = {
+    "national_id": "patients.errors.cccd_format",
+    "phone": "patients.errors.phone_format",
+    "health_insurance_number": "patients.errors.bhyt_format",
+    "date_of_birth": "patients.errors.invalid",
+}
 _FLASHES = {"granted": "patients.consents.granted", "withdrawn": "patients.consents.withdrawn"}
 
 
@@ -52,6 +59,8 @@ def form_errors(exc: ValidationError) -> dict[str, str]:
             key = "patients.errors.password_short"
         elif name == "full_name" and err["type"] == "string_too_short":
             key = "patients.errors.full_name"
+        elif name in _FORMAT_KEYS and err["type"] != "missing":
+            key = _FORMAT_KEYS[name]
         else:
             key = _PYDANTIC_KEYS.get(err["type"], "patients.errors.invalid")
         errors.setdefault(name, key)
