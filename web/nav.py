@@ -15,6 +15,7 @@ NAV: dict[Role, list[tuple[str, str]]] = {
     ],
     Role.clinician: [
         ("nav.agenda", "/clinician/agenda"),
+        ("consultations.nav.title", "/consultations"),
         ("sessions.nav", "/sessions"),
         ("connectivity.nav", "/connection-check"),
         ("nav.notifications", "/notifications"),

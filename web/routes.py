@@ -13,6 +13,7 @@ from web.pages import (
     booking,
     clinician,
     connectivity,
+    consultations,
     home,
     notifications,
     patients,
@@ -41,6 +42,7 @@ def _render_error_page(
 def install(app: FastAPI) -> None:
     app.state.render_error_page = _render_error_page
     for module in (
-        home, auth, sessions, patients, booking, notifications, admin, clinician, connectivity
+        home, auth, sessions, patients, booking, notifications, admin, clinician, connectivity,
+        consultations,
     ):
         app.include_router(module.router, include_in_schema=False)
