@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from telehealth.models import OutboxMessage, OutboxStatus
 
@@ -27,15 +28,15 @@ class ClaimedMessage:
 
 def _due(now: datetime, kinds: Collection[str]) -> ColumnElement[bool]:
     return and_(
-        M.status == OutboxStatus.pending,  # type: ignore[arg-type]
-        M.next_attempt_at <= now,  # type: ignore[arg-type]
-        M.kind.in_(kinds),  # type: ignore[attr-defined]
-        or_(M.locked_until.is_(None), M.locked_until <= now),  # type: ignore[union-attr, operator]
+        col(M.status) == OutboxStatus.pending,
+        col(M.next_attempt_at) <= now,
+        col(M.kind).in_(kinds),
+        or_(col(M.locked_until).is_(None), col(M.locked_until) <= now),
     )
 
 
 async def any_due(session: AsyncSession, *, now: datetime, kinds: Collection[str]) -> bool:
-    found = await session.execute(select(M.id).where(_due(now, kinds)).limit(1))
+    found = await session.execute(select(col(M.id)).where(_due(now, kinds)).limit(1))
     return found.first() is not None
 
 
@@ -58,7 +59,9 @@ async def claim(
     SQLite: BEGIN IMMEDIATE already makes the claim the only writer; the UPDATE repeats the
     due test, so a second worker never re-takes rows the first one claimed.
     """
-    candidates = select(M.id).where(_due(now, kinds)).order_by(M.next_attempt_at).limit(limit)  # type: ignore[arg-type]
+    candidates = (
+        select(col(M.id)).where(_due(now, kinds)).order_by(col(M.next_attempt_at)).limit(limit)
+    )
     if session.get_bind().dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
     ids = list((await session.execute(candidates)).scalars())
@@ -66,9 +69,9 @@ async def claim(
         return []
     statement = (
         update(M)
-        .where(M.id.in_(ids), _due(now, kinds))  # type: ignore[attr-defined]
+        .where(col(M.id).in_(ids), _due(now, kinds))
         .values(locked_until=lease_until, locked_by=worker)
-        .returning(M.id, M.kind, M.key, M.payload, M.attempts)
+        .returning(col(M.id), col(M.kind), col(M.key), col(M.payload), col(M.attempts))
         .execution_options(synchronize_session=False)
     )
     rows = (await session.execute(statement)).all()
@@ -83,15 +86,15 @@ async def _finish(
     statement = (
         update(M)
         .where(
-            M.id == message_id,  # type: ignore[arg-type]
-            M.locked_by == worker,  # type: ignore[arg-type]
-            M.status == OutboxStatus.pending,  # type: ignore[arg-type]
+            col(M.id) == message_id,
+            col(M.locked_by) == worker,
+            col(M.status) == OutboxStatus.pending,
         )
         .values(locked_until=None, locked_by=None, **values)
         .execution_options(synchronize_session=False)
     )
     result = await session.execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # a CursorResult at run time
 
 
 async def mark_delivered(
@@ -148,23 +151,23 @@ async def mark_waiting(session: AsyncSession, *, now: datetime, kind: str, reaso
     statement = (
         update(M)
         .where(
-            M.status == OutboxStatus.pending,  # type: ignore[arg-type]
-            M.kind == kind,  # type: ignore[arg-type]
-            M.next_attempt_at <= now,  # type: ignore[arg-type]
-            or_(M.last_error.is_(None), M.last_error != reason),  # type: ignore[union-attr]
+            col(M.status) == OutboxStatus.pending,
+            col(M.kind) == kind,
+            col(M.next_attempt_at) <= now,
+            or_(col(M.last_error).is_(None), col(M.last_error) != reason),
         )
         .values(last_error=reason)
         .execution_options(synchronize_session=False)
     )
     result = await session.execute(statement)
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return int(result.rowcount)  # type: ignore[attr-defined]  # a CursorResult at run time
 
 
 async def get_for_update(session: AsyncSession, message_id: uuid.UUID) -> OutboxMessage | None:
-    found = await session.execute(select(M).where(M.id == message_id).with_for_update())  # type: ignore[arg-type]
+    found = await session.execute(select(M).where(col(M.id) == message_id).with_for_update())
     return found.scalar_one_or_none()
 
 
 async def by_key(session: AsyncSession, key: str) -> OutboxMessage | None:
-    found = await session.execute(select(M).where(M.key == key))  # type: ignore[arg-type]
+    found = await session.execute(select(M).where(col(M.key) == key))
     return found.scalar_one_or_none()

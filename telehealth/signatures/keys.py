@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from telehealth.config import Settings
 from telehealth.errors import NotFound
@@ -81,8 +82,8 @@ async def create_key(
     await session.execute(
         update(PractitionerKey)
         .where(
-            PractitionerKey.practitioner_id == practitioner_id,  # type: ignore[arg-type]
-            PractitionerKey.revoked_at.is_(None),  # type: ignore[union-attr]
+            col(PractitionerKey.practitioner_id) == practitioner_id,
+            col(PractitionerKey.revoked_at).is_(None),
         )
         .values(revoked_at=now)
     )
@@ -104,8 +105,8 @@ async def create_key(
 async def active_key(session: AsyncSession, practitioner_id: uuid.UUID) -> PractitionerKey | None:
     found = await session.execute(
         select(PractitionerKey).where(
-            PractitionerKey.practitioner_id == practitioner_id,  # type: ignore[arg-type]
-            PractitionerKey.revoked_at.is_(None),  # type: ignore[union-attr]
+            col(PractitionerKey.practitioner_id) == practitioner_id,
+            col(PractitionerKey.revoked_at).is_(None),
         )
     )
     return found.scalar_one_or_none()
@@ -114,7 +115,7 @@ async def active_key(session: AsyncSession, practitioner_id: uuid.UUID) -> Pract
 async def by_key_id(session: AsyncSession, key_id: str) -> PractitionerKey | None:
     """Any key, revoked or not: old signatures stay verifiable after rotation."""
     found = await session.execute(
-        select(PractitionerKey).where(PractitionerKey.key_id == key_id)  # type: ignore[arg-type]
+        select(PractitionerKey).where(col(PractitionerKey.key_id) == key_id)
     )
     return found.scalar_one_or_none()
 
