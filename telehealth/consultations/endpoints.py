@@ -31,7 +31,7 @@ from telehealth.models import ConsultationRequest, ConsultationStatus
 
 router = APIRouter(prefix="/consultations", tags=["consultations"])
 
-_ILLEGAL = {
+_ILLEGAL: dict[int | str, dict[str, Any]] = {
     409: {
         "description": "Not possible in the request's current state; the message names it",
         "content": {"application/json": {"example": {"error": {

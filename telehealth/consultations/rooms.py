@@ -11,7 +11,7 @@ from telehealth.accounts.context import Actor
 from telehealth.consultations import access, repository
 from telehealth.consultations.states import ROOM_OPEN, Party
 from telehealth.models import ConsultationStatus
-from telehealth.sessions.access import RoomGrant, room_name
+from telehealth.sessions.access import RoomGrant, RoomRole, room_name
 
 
 async def resolve_consultation_room(
@@ -27,6 +27,7 @@ async def resolve_consultation_room(
         return None
     practitioner = await repository.practitioner_for_user(session, actor.user_id)
     parties = await access.parties_for(session, actor, request, practitioner)
+    role: RoomRole
     if parties & {Party.consultant, Party.invitee}:
         role = "host"
     elif Party.requester in parties:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
 from telehealth.consultations import access, actions, intake, repository
 from telehealth.consultations.access import Viewer
@@ -160,7 +161,7 @@ async def detail(ctx: ServiceContext, viewer: Viewer) -> ConsultationDetail:
     if row is None:
         raise NotFound("consultations.errors.not_found")
     summary = _summary(ctx, row)
-    lang = "en" if ctx.lang == "en" else "vi"
+    lang: Literal["vi", "en"] = "en" if ctx.lang == "en" else "vi"
     diagnoses = []
     for code in request.diagnosis_codes:
         found = lookup(code)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from telehealth.consultations import live, repository
 from telehealth.consultations.states import Action, IllegalTransition, Party, plan
@@ -19,8 +20,9 @@ from telehealth.models import ConsultationRequest, ConsultationStatus
 log = logging.getLogger(__name__)
 
 
-async def _candidates(ctx: JobContext, column: object, before: object, *, unescalated: bool
-                      ) -> list[uuid.UUID]:
+async def _candidates(
+    ctx: JobContext, column: Any, before: datetime, *, unescalated: bool
+) -> list[uuid.UUID]:
     async for session in ctx.db.transaction():
         return await repository.awaiting_past(session, column, before, unescalated=unescalated)
     return []
