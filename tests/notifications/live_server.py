@@ -23,7 +23,7 @@ async def running(app: FastAPI) -> AsyncIterator[str]:
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
-        while not server.started:
+        while not server.started:  # noqa: ASYNC110 (uvicorn offers no "started" event)
             await asyncio.sleep(0.01)
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -38,10 +38,10 @@ class EventReader:
     def __init__(self, response: httpx.Response) -> None:
         self._lines = response.aiter_lines()
 
-    async def next(self, timeout: float = 5.0) -> tuple[str, dict[str, Any]] | None:
+    async def next(self, within: float = 5.0) -> tuple[str, dict[str, Any]] | None:
         """The next event, or None when the server ends the stream."""
         event, data = "message", ""
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(within):
             async for line in self._lines:
                 if line.startswith("event: "):
                     event = line[7:]

@@ -23,19 +23,22 @@ async def test_booking_confirmation_arrives_live(
 ) -> None:
     world = await build_world(db)
     headers = await login(client, world.patient_user.username)
-    async with running(app) as base, httpx.AsyncClient(base_url=base) as live:
-        async with live.stream("GET", "/api/v1/events", headers=headers) as stream:
-            assert stream.status_code == 200
-            assert stream.headers["content-type"].startswith("text/event-stream")
-            events = EventReader(stream)
-            assert (await events.next())[0] == "ready"  # type: ignore[index]
-            booked = await client.post(
-                "/api/v1/appointments",
-                headers=headers,
-                json={"slot_id": str(world.slots[0].id), "mode": "video"},
-            )
-            assert booked.status_code == 201
-            kind, data = await events.next()  # type: ignore[misc]
+    async with (
+        running(app) as base,
+        httpx.AsyncClient(base_url=base) as live,
+        live.stream("GET", "/api/v1/events", headers=headers) as stream,
+    ):
+        assert stream.status_code == 200
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        events = EventReader(stream)
+        assert (await events.next())[0] == "ready"  # type: ignore[index]
+        booked = await client.post(
+            "/api/v1/appointments",
+            headers=headers,
+            json={"slot_id": str(world.slots[0].id), "mode": "video"},
+        )
+        assert booked.status_code == 201
+        kind, data = await events.next()  # type: ignore[misc]
     assert kind == "notification"
     assert data["kind"] == "booking.confirmed"
     assert data["title"] == "Đã đặt lịch khám lúc 09:00 24/11/2026"
@@ -51,16 +54,19 @@ async def test_web_session_streams_and_stops_once_logged_out(
     channel = f"user:{world.patient_user.id}"
     # The cookie jar is bound to the ASGI client's host; send the session cookie explicitly.
     cookie = {"Cookie": f"vt_session={client.cookies['vt_session']}"}
-    async with running(app) as base, httpx.AsyncClient(base_url=base) as live:
-        async with live.stream("GET", "/api/v1/events", headers=cookie) as stream:
-            assert stream.status_code == 200
-            events = EventReader(stream)
-            assert (await events.next())[0] == "ready"  # type: ignore[index]
-            await bus.publish(channel, {"type": "notification", "title": "một"})
-            assert (await events.next())[1]["title"] == "một"  # type: ignore[index]
-            assert (await client.post("/logout", data={"csrf_token": csrf})).status_code == 303
-            await bus.publish(channel, {"type": "notification", "title": "hai"})
-            assert await events.next() is None  # the revoked session ends the stream undelivered
+    async with (
+        running(app) as base,
+        httpx.AsyncClient(base_url=base) as live,
+        live.stream("GET", "/api/v1/events", headers=cookie) as stream,
+    ):
+        assert stream.status_code == 200
+        events = EventReader(stream)
+        assert (await events.next())[0] == "ready"  # type: ignore[index]
+        await bus.publish(channel, {"type": "notification", "title": "một"})
+        assert (await events.next())[1]["title"] == "một"  # type: ignore[index]
+        assert (await client.post("/logout", data={"csrf_token": csrf})).status_code == 303
+        await bus.publish(channel, {"type": "notification", "title": "hai"})
+        assert await events.next() is None  # the revoked session ends the stream undelivered
 
 
 async def test_staff_also_receive_their_facility_queue(
@@ -71,15 +77,16 @@ async def test_staff_also_receive_their_facility_queue(
         elsewhere = await factories.facility(s)
     headers = await login(client, world.doctor.username)
     bus = app.state.bus
-    async with running(app) as base, httpx.AsyncClient(base_url=base) as live:
-        async with live.stream("GET", "/api/v1/events", headers=headers) as stream:
-            events = EventReader(stream)
-            assert (await events.next())[1] == {"channels": 2}  # type: ignore[index]
-            await bus.publish(f"facility:{elsewhere.id}:consultations", {"type": "queue", "n": 1})
-            await bus.publish(
-                f"facility:{world.facility.id}:consultations", {"type": "queue", "n": 2}
-            )
-            kind, data = await events.next()  # type: ignore[misc]
+    async with (
+        running(app) as base,
+        httpx.AsyncClient(base_url=base) as live,
+        live.stream("GET", "/api/v1/events", headers=headers) as stream,
+    ):
+        events = EventReader(stream)
+        assert (await events.next())[1] == {"channels": 2}  # type: ignore[index]
+        await bus.publish(f"facility:{elsewhere.id}:consultations", {"type": "queue", "n": 1})
+        await bus.publish(f"facility:{world.facility.id}:consultations", {"type": "queue", "n": 2})
+        kind, data = await events.next()  # type: ignore[misc]
     assert kind == "queue" and data["n"] == 2
     assert data["channel"] == f"facility:{world.facility.id}:consultations"
 
@@ -91,7 +98,7 @@ async def test_events_need_a_login(client: httpx.AsyncClient, db: Database) -> N
 async def test_live_delivery_across_processes_through_redis(
     settings: Settings, db: Database, redis_prefix: str, client: httpx.AsyncClient
 ) -> None:
-    """Two app instances sharing Redis, as two uvicorn workers do: book on one, hear on the other."""
+    """Two apps sharing Redis, as two uvicorn workers do: book on one, hear on the other."""
     world = await build_world(db)
     redis_settings = settings.model_copy(
         update={"redis_url": REDIS_URL, "redis_prefix": redis_prefix}
@@ -107,16 +114,19 @@ async def test_live_delivery_across_processes_through_redis(
         )
         async with booker:
             headers = await login(booker, world.patient_user.username)
-            async with running(streaming_app) as base, httpx.AsyncClient(base_url=base) as live:
-                async with live.stream("GET", "/api/v1/events", headers=headers) as stream:
-                    events = EventReader(stream)
-                    assert (await events.next())[0] == "ready"  # type: ignore[index]
-                    r = await booker.post(
-                        "/api/v1/appointments",
-                        headers=headers,
-                        json={"slot_id": str(world.slots[0].id), "mode": "in_person"},
-                    )
-                    assert r.status_code == 201
-                    kind, data = await events.next()  # type: ignore[misc]
+            async with (
+                running(streaming_app) as base,
+                httpx.AsyncClient(base_url=base) as live,
+                live.stream("GET", "/api/v1/events", headers=headers) as stream,
+            ):
+                events = EventReader(stream)
+                assert (await events.next())[0] == "ready"  # type: ignore[index]
+                r = await booker.post(
+                    "/api/v1/appointments",
+                    headers=headers,
+                    json={"slot_id": str(world.slots[0].id), "mode": "in_person"},
+                )
+                assert r.status_code == 201
+                kind, data = await events.next()  # type: ignore[misc]
     assert kind == "notification" and data["kind"] == "booking.confirmed"
     assert uuid.UUID(data["id"])
