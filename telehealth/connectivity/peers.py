@@ -101,16 +101,16 @@ class ProbePeers:
             async with asyncio.timeout(self.timeout_seconds):
                 answer = await peer.answer(offer_sdp)
         except BadOffer as exc:
-            await self._close(check_id, reason="bad_offer")
+            await self._discard(check_id, reason="bad_offer")
             raise BadRequest("connectivity.errors.bad_offer", details=str(exc)) from exc
         except Exception as exc:
             timed_out = isinstance(exc, TimeoutError) or check_id not in self._running
-            await self._close(check_id, reason="error")
+            await self._discard(check_id, reason="error")
             if timed_out:  # ICE gathering outlasted the whole check: the server's network
                 raise ServiceUnavailable("connectivity.errors.unavailable") from exc
             raise
         except BaseException:  # cancelled: the client went away mid-negotiation
-            await self._close(check_id, reason="cancelled")
+            await self._discard(check_id, reason="cancelled")
             raise
         return StartedProbe(answer, tuple(peer.counters.received_kinds))
 
@@ -125,6 +125,11 @@ class ProbePeers:
             self._begin_close(check_id, "shutdown")
         if self._closing:
             await asyncio.gather(*self._closing.values(), return_exceptions=True)
+
+    async def _discard(self, check_id: uuid.UUID, *, reason: str) -> None:
+        # A check that never started has no row and no result to wait for its figures.
+        await self._close(check_id, reason=reason)
+        self._finished.pop(check_id, None)
 
     async def _close(self, check_id: uuid.UUID, *, reason: str) -> None:
         """Close now, or wait for the close a timer or an ICE failure already started."""

@@ -13,6 +13,7 @@ from telehealth.app import create_app
 from telehealth.clock import FrozenClock
 from telehealth.config import Settings
 from telehealth.connectivity.peers import ProbePeers
+from telehealth.errors import TooManyRequests
 from tests.connectivity.conftest import Bearer, People
 from tests.connectivity.probe_client import ProbeClient
 from tests.fixtures.http import login
@@ -129,3 +130,22 @@ async def test_app_shutdown_closes_every_running_peer(
             await closed.wait()
     finally:
         await client.close()
+
+
+async def test_concurrent_offers_cannot_overshoot_the_cap() -> None:
+    probes = ProbePeers(max_concurrent=1, timeout_seconds=10)
+    clients = [ProbeClient(), ProbeClient(), ProbeClient()]
+    try:
+        offers = [await c.offer() for c in clients]
+        outcomes = await asyncio.gather(
+            *(probes.start(uuid.uuid4(), uuid.uuid4(), sdp) for sdp in offers),
+            return_exceptions=True,
+        )
+        refused = [o for o in outcomes if isinstance(o, TooManyRequests)]
+        assert len(refused) == 2
+        assert probes.active == 1
+    finally:
+        for client in clients:
+            await client.close()
+        await probes.close_all()
+    assert probes.active == 0
