@@ -512,7 +512,12 @@ class SignalingService:
         if await self._host_command(
             conn, message, lambda s: rooms.end(s, peer_id, conn.conn_id)
         ):
-            try:
-                await self._platform.room_ended(grant.room, grant.user_id, datetime.now(UTC))
-            except Exception:
-                log.exception("room_ended failed (room %s)", grant.room)
+            # Ending closes the host's own socket, which cancels this handler: record the end
+            # in a service task so the platform's write is never cut short.
+            self._spawn(self._record_room_ended(grant.room, grant.user_id))
+
+    async def _record_room_ended(self, room: str, user_id: str) -> None:
+        try:
+            await self._platform.room_ended(room, user_id, datetime.now(UTC))
+        except Exception:
+            log.exception("room_ended failed (room %s)", room)

@@ -39,14 +39,12 @@ class DatabasePlatform:
         self._pending: list[QualityItem] = []
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
-        self._side_tasks: set[asyncio.Task[None]] = set()
         self.dropped = 0
 
     async def start(self) -> None:
         self._writer = asyncio.create_task(self._write_batches(), name="sessions:quality-writer")
 
     async def stop(self) -> None:
-        await asyncio.gather(*self._side_tasks, return_exceptions=True)
         if self._writer is not None:
             self._writer.cancel()
             await asyncio.gather(self._writer, return_exceptions=True)
@@ -80,14 +78,8 @@ class DatabasePlatform:
         self._wake.set()
 
     async def room_ended(self, room: str, user_id: str, ts: datetime) -> None:
-        # The transport may cancel its caller as soon as the host's socket closes (which `end`
-        # itself causes), so the write runs in a task of its own that a cancel cannot cut short.
-        task = asyncio.create_task(self._record_end(room, user_id, ts))
-        self._side_tasks.add(task)
-        task.add_done_callback(self._side_tasks.discard)
-        await asyncio.shield(task)
-
-    async def _record_end(self, room: str, user_id: str, ts: datetime) -> None:
+        # The transport calls this from a task of its own, so the host's closing socket
+        # cannot cut the write short.
         async for session in self._db.transaction():
             await service.mark_room_ended(session, room, user_id, ts)
 
