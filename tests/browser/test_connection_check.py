@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from playwright.async_api import Page
 from sqlmodel import select
@@ -14,6 +16,7 @@ from tests.browser.session_fixtures import (  # noqa: F401  (pytest fixtures)
     open_browser,
     web_login,
 )
+from tests.connectivity.probe_client import ProbeClient
 from tests.fixtures import factories
 from tests.fixtures.http import seeding
 from tests.sessions.live import LiveApp
@@ -84,3 +87,45 @@ async def test_without_camera_and_microphone_a_data_only_check_still_gives_a_ver
         )
     [check] = await stored_checks(live_app)
     assert (check.with_audio, check.with_video) == (False, False)
+
+
+async def test_a_full_server_is_explained_and_nothing_is_stored(
+    live_app: LiveApp, open_browser: OpenBrowser  # noqa: F811
+) -> None:
+    username = await station_user(live_app)
+    probes = live_app.app.state.connection_probes
+    others = [ProbeClient(), ProbeClient()]
+    try:
+        for other in others:  # two other stations take both slots of this process
+            await probes.start(uuid.uuid4(), uuid.uuid4(), await other.offer())
+        async with open_browser() as page:
+            await web_login(page, live_app.base_url, username, "/connection-check")
+            await page.click("#cc-start")
+            notice = await page.wait_for_selector("#cc-problems .notice.error", timeout=30_000)
+            assert notice is not None
+            assert await notice.text_content() == (
+                "Máy chủ đang bận với các lượt kiểm tra khác. Hãy thử lại sau khoảng 30 giây."
+            )
+            assert await page.is_hidden("#cc-result")
+            assert await page.text_content("#cc-start") == "Kiểm tra lại"
+    finally:
+        for other in others:
+            await other.close()
+        await probes.close_all()
+    assert await stored_checks(live_app) == []
+
+
+async def test_an_unreachable_server_is_explained(
+    live_app: LiveApp, open_browser: OpenBrowser  # noqa: F811
+) -> None:
+    username = await station_user(live_app)
+    async with open_browser() as page:
+        await web_login(page, live_app.base_url, username, "/connection-check")
+        # The network drops between the page and the server just as the check starts.
+        await page.route("**/api/v1/connectivity/offer", lambda route: route.abort())
+        await page.click("#cc-start")
+        notice = await page.wait_for_selector("#cc-problems .notice.error", timeout=30_000)
+        assert notice is not None
+        assert await notice.text_content() == (
+            "Không liên lạc được với máy chủ. Hãy kiểm tra kết nối Internet rồi thử lại."
+        )
