@@ -52,8 +52,9 @@ async def notify(
         created_at=now,
         email_status="pending" if (email and smtp_configured and user.email) else "none",
     )
+    # No flush here: the id is made client-side, and the row goes out with the caller's other
+    # changes in the commit's single flush (one round trip fewer on the booking hot path).
     session.add(note)
-    await session.flush()
 
     payload = {
         "type": "notification",
