@@ -23,9 +23,12 @@ log = logging.getLogger(__name__)
 async def _candidates(
     ctx: JobContext, column: Any, before: datetime, *, unescalated: bool
 ) -> list[uuid.UUID]:
+    found: list[uuid.UUID] = []
+    # No `return` inside the loop: leaving it early would leave the transaction's generator
+    # (and its connection) open until garbage collection.
     async for session in ctx.db.transaction():
-        return await repository.awaiting_past(session, column, before, unescalated=unescalated)
-    return []
+        found = await repository.awaiting_past(session, column, before, unescalated=unescalated)
+    return found
 
 
 async def escalate_overdue(ctx: JobContext) -> int:
