@@ -84,6 +84,11 @@ class SignalingService:
     def connection_count(self) -> int:
         return len(self._conns)
 
+    @property
+    def room_count(self) -> int:
+        """Rooms with at least one socket on this worker (for the platform's metrics)."""
+        return len(self._room_conns)
+
     async def start(self) -> None:
         ready = asyncio.Event()
         self._spawn(self._listen(ready))

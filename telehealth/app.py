@@ -21,6 +21,7 @@ from telehealth.connectivity.peers import ProbePeers
 from telehealth.db import Database
 from telehealth.http import RequestContextMiddleware
 from telehealth.jobs import JobContext, JobRunner, registered_jobs
+from telehealth.observability import endpoint as observability
 from telehealth.sessions.runtime import install_live_sessions, start_live_sessions
 
 log = logging.getLogger(__name__)
@@ -57,9 +58,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         runner = JobRunner(JobContext(db, settings, clock, bus), jobs)
         runner.start()
         live = await start_live_sessions(app, db, bus, clock)
+        sampler = observability.start_sampler(app, bus)
         try:
             yield
         finally:
+            await sampler.stop()
             await probes.close_all()
             await runner.stop()
             await live.stop()
@@ -78,6 +81,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.settings = settings
     app.state.clock = clock
     error_handlers.install(app)
+    observability.install(app, settings)  # before RequestContextMiddleware: runs inside it
     app.add_middleware(RequestContextMiddleware)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness: the process answers")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import logging.config
 import os
 import sys
 from collections.abc import Sequence
@@ -51,6 +52,21 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         print("Several workers share live events through Redis: set TELEHEALTH_REDIS_URL.",
               file=sys.stderr)
         return 2
+    from signaling.__main__ import uvicorn_options
+    from telehealth.observability import multiproc
+    from telehealth.observability.logs import logging_config
+
+    # Several workers add their metrics up through files: set up before they are spawned.
+    multiproc.prepare(args.workers)
+    # Small signaling JSON: compression doubled median latency here (measured); uvloop and
+    # the sans-I/O websockets protocol when installed (signaling.__main__.uvicorn_options).
+    options = uvicorn_options()
+    if settings.log_format == "json":
+        # Our middleware logs each request with its route template instead of uvicorn's
+        # access line, which has the raw path and query string.
+        options.update(log_config=logging_config("json", args.log_level), access_log=False)
+    else:
+        options["access_log"] = args.access_log
     print(f"VTelehealth on http://{args.host}:{args.port}  (database: "
           f"{_safe_url(settings.database_url)}, bus: {'redis' if settings.redis_url else 'in-process'})")
     uvicorn.run(
@@ -61,10 +77,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         proxy_headers=args.proxy_headers,
         forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
-        # Small signaling JSON: compression doubled median latency here (measured).
-        ws_per_message_deflate=False,
         log_level=args.log_level,
-        access_log=args.access_log,
+        timeout_graceful_shutdown=args.graceful_timeout,
+        **options,  # type: ignore[arg-type]
     )
     return 0
 
@@ -72,7 +87,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 def _cmd_worker(args: argparse.Namespace) -> int:
     from telehealth.worker import run_worker
 
-    asyncio.run(run_worker(Settings(), once=args.once))
+    asyncio.run(run_worker(Settings(), once=args.once, metrics_port=args.metrics_port))
     return 0
 
 
@@ -113,18 +128,26 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--proxy-headers", action="store_true", help="trust X-Forwarded-* (behind nginx)")
     serve.add_argument("--log-level", default="info")
     serve.add_argument("--no-access-log", dest="access_log", action="store_false")
+    serve.add_argument("--graceful-timeout", type=float, default=20.0,
+                       help="seconds to finish requests on SIGTERM (keep below the "
+                       "orchestrator's grace period; see docs/deploy.md)")
     serve.set_defaults(func=_cmd_serve)
 
     worker = sub.add_parser("worker", help="run background jobs only (reminders, deliveries, SLA)",
                             description="Run the periodic jobs without serving HTTP. Safe to run "
                             "several at once on PostgreSQL.")
     worker.add_argument("--once", action="store_true", help="run every job once and exit")
+    worker.add_argument("--metrics-port", type=int, default=None,
+                        help="serve /metrics and /healthz on this port (0.0.0.0)")
     worker.set_defaults(func=_cmd_worker)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from telehealth.observability.logs import logging_config
+
+    # Read before Settings(): a bad setting must still be reported in the chosen format.
+    logging.config.dictConfig(logging_config(os.environ.get("TELEHEALTH_LOG_FORMAT", "text")))
     args = build_parser().parse_args(argv)
     return int(args.func(args))
 

@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     db_max_overflow: int = 20
     db_echo: bool = False
 
+    # Operations: `/metrics` needs `Authorization: Bearer <metrics_token>` (open without a
+    # token only in development); `json` logs one JSON object a line (see docs/deploy.md).
+    metrics_token: str | None = None
+    log_format: Literal["text", "json"] = "text"
+
     # Write-back to the health record platform (VHR, FHIR R4) through the outbox. No base
     # URL (the demo): deliveries wait, visibly pending, and no attempt is counted.
     vhr_base_url: str | None = None

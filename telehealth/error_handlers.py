@@ -9,6 +9,10 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from telehealth.errors import AppError, Unauthorized
@@ -99,6 +103,25 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return error_response(request, exc.status_code, code, message, None, headers)
 
 
+# The database or Redis is unreachable, restarting, or the pool is exhausted: the request
+# did nothing (its transaction rolled back), so say "try again" instead of a 500 and a
+# traceback per request. The app needs no restart: the pool reconnects (pre-ping).
+OUTAGES: tuple[type[Exception], ...] = (
+    OperationalError, InterfaceError, DisconnectionError, PoolTimeoutError,
+    RedisConnectionError, RedisTimeoutError, ConnectionError,
+)
+RETRY_AFTER_SECONDS = "5"
+
+
+async def _unavailable(request: Request, exc: Exception) -> Response:
+    log.warning("dependency unavailable: %s", type(exc).__name__,
+                extra={"request_id": getattr(request.state, "request_id", None)})
+    lang = request_language(request)
+    return error_response(request, 503, "service_unavailable",
+                          translate("errors.service_unavailable", lang),
+                          headers={"Retry-After": RETRY_AFTER_SECONDS})
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error", extra={"request_id": getattr(request.state, "request_id", None)})
     lang = request_language(request)
@@ -109,4 +132,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    for outage in OUTAGES:
+        app.add_exception_handler(outage, _unavailable)
     app.add_exception_handler(Exception, _unexpected)

@@ -15,6 +15,7 @@ from typing import Any
 from telehealth.clock import Clock
 from telehealth.config import Settings
 from telehealth.db import Database
+from telehealth.observability.jobs import observe_job
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,8 @@ class JobRunner:
     async def _loop(self, job: PeriodicJob) -> None:
         while True:
             try:
-                await job.run(self.ctx)
+                with observe_job(job.name):
+                    await job.run(self.ctx)
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -15,10 +15,18 @@ from telehealth.jobs import JobContext, JobRunner, registered_jobs
 log = logging.getLogger(__name__)
 
 
-async def run_worker(settings: Settings, *, once: bool = False) -> None:
+async def run_worker(
+    settings: Settings, *, once: bool = False, metrics_port: int | None = None
+) -> None:
     db = Database(settings)
     bus = create_bus(settings)
     ctx = JobContext(db, settings, SystemClock(), bus)
+    metrics = None
+    if metrics_port is not None and not once:
+        from telehealth.observability.server import MetricsServer
+
+        metrics = MetricsServer(settings, db, ctx.clock, port=metrics_port)
+        await metrics.start()
     try:
         if once:
             for job in registered_jobs():
@@ -34,5 +42,7 @@ async def run_worker(settings: Settings, *, once: bool = False) -> None:
         await stop.wait()
         await runner.stop()
     finally:
+        if metrics is not None:
+            await metrics.stop()
         await bus.close()
         await db.dispose()

@@ -1,0 +1,1 @@
+"""Operations: Prometheus metrics (also across uvicorn worker processes) and JSON logs."""
