@@ -18,10 +18,18 @@ CATALOG_DIR = Path(__file__).resolve().parent.parent / "web" / "translations"
 
 @cache
 def catalog(lang: Language) -> dict[str, str]:
-    raw: dict[str, Any] = {}
+    """Every `<lang>*.json` file, flattened to dotted keys.
+
+    Areas keep their own files (`vi.booking.json`...) and may add keys under a shared
+    namespace such as `nav.`; two files giving one key different texts is an error.
+    """
+    merged: dict[str, str] = {}
     for path in sorted(CATALOG_DIR.glob(f"{lang}*.json")):
-        raw.update(json.loads(path.read_text(encoding="utf-8")))
-    return _flatten(raw)
+        for key, text in _flatten(json.loads(path.read_text(encoding="utf-8"))).items():
+            if key in merged and merged[key] != text:
+                raise ValueError(f"translation key {key!r} is defined twice ({path.name})")
+            merged[key] = text
+    return merged
 
 
 def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
