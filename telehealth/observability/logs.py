@@ -22,7 +22,8 @@ from typing import Any
 request_id_var: ContextVar[str | None] = ContextVar("telehealth_request_id", default=None)
 
 _SECRETS = re.compile(
-    r"(?i)(bearer\s+|authorization[\"']?\s*[:=]\s*[\"']?|(?:password|token|secret)"
+    r"(?i)(bearer\s+|authorization[\"']?\s*[:=]\s*[\"']?(?:bearer\s+|basic\s+)?|"
+    r"(?:password|token|secret)"
     r"[\"']?\s*[:=]\s*[\"']?)([^\s\"',;&]+)"
 )
 _DSN_PASSWORD = re.compile(r"(://[^:/@\s]+:)([^@\s]+)(@)")
