@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     attachment_max_bytes: int = 25 * 1024 * 1024
     consultation_expire_after_hours: int = Field(default=72, ge=1)
 
+    # Call quality: raw stats samples are kept this long (rollups stay with the record), and
+    # a session nobody ended is rolled up once it has been silent this long.
+    quality_raw_retention_days: int = Field(default=90, ge=1)
+    quality_rollup_idle_minutes: int = Field(default=30, ge=1)
+
     # ICE servers, read from the same variables as the signaling service (TELEHEALTH_STUN_URLS,
     # TELEHEALTH_TURN_URLS, TELEHEALTH_TURN_SECRET) so one deployment sets them once.
     stun_urls: list[str] = Field(default_factory=lambda: ["stun:stun.l.google.com:19302"])

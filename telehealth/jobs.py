@@ -46,6 +46,7 @@ def registered_jobs() -> list[PeriodicJob]:
     from telehealth.booking import tasks as booking_tasks
     from telehealth.outbox import tasks as outbox_tasks
     from telehealth.consultations import tasks as consultation_tasks
+    from telehealth.quality import tasks as quality_tasks
 
     jobs.append(PeriodicJob("scheduling.extend_slots", 3600, scheduling_tasks.extend_slots))
     jobs.append(PeriodicJob("booking.reminders", 60, booking_tasks.send_due_reminders))
@@ -55,6 +56,9 @@ def registered_jobs() -> list[PeriodicJob]:
     jobs.append(PeriodicJob("consultations.escalate_overdue", 60,
                             consultation_tasks.escalate_overdue))
     jobs.append(PeriodicJob("consultations.expire_stale", 300, consultation_tasks.expire_stale))
+    jobs.append(PeriodicJob("quality.rollup_missed_sessions", 300,
+                            quality_tasks.rollup_missed_sessions))
+    jobs.append(PeriodicJob("quality.purge_raw_samples", 3600, quality_tasks.purge_raw_samples))
     return jobs
 
 

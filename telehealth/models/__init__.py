@@ -27,6 +27,12 @@ from telehealth.models.outbox import OutboxMessage, OutboxStatus
 from telehealth.models.patient import Consent, ConsentKind, Patient, Sex
 from telehealth.models.practitioner import Practitioner, PractitionerSpecialty
 from telehealth.models.practitioner_key import PractitionerKey
+from telehealth.models.quality import (
+    ParticipantQualityRollup,
+    QualityFigures,
+    SessionQualityRollup,
+    VisitRating,
+)
 from telehealth.models.schedule import ScheduleException, ScheduleRule, Slot, SlotMode
 from telehealth.models.session import (
     LiveSession,
@@ -62,11 +68,13 @@ __all__ = [
     "Notification",
     "OutboxMessage",
     "OutboxStatus",
+    "ParticipantQualityRollup",
     "Patient",
     "Practitioner",
     "PractitionerKey",
     "PractitionerSpecialty",
     "Province",
+    "QualityFigures",
     "ReferralLink",
     "Role",
     "ScheduleException",
@@ -74,10 +82,12 @@ __all__ = [
     "SessionChatMessage",
     "SessionParticipation",
     "SessionQualityRecord",
+    "SessionQualityRollup",
     "Sex",
     "Slot",
     "SlotMode",
     "Specialty",
     "User",
     "VisitMode",
+    "VisitRating",
 ]

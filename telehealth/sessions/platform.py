@@ -2,21 +2,27 @@
 
 Chat is written and committed before `store_chat` returns, because signaling relays a
 line only after it is stored. Quality samples are many and best effort: they are
-buffered and written in batches, one transaction per batch instead of per sample.
+checked (telehealth.quality.ingest), buffered with a share per peer, and written in
+batches, one statement per batch (telehealth.quality.writer); a session's rollup is
+computed when its host ends it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import datetime
 from typing import Any
 
 from signaling.platform import PlatformError, QualityKind
 from telehealth.clock import Clock
 from telehealth.db import Database
+from telehealth.quality import rollups as quality_rollups
+from telehealth.quality.buffer import FairBuffer
+from telehealth.quality.ingest import CleanRecord, IngestCounters, InvalidRecord, clean_record
+from telehealth.quality.writer import WriteMethod, write_batch
 from telehealth.sessions import service
-from telehealth.sessions.service import QualityItem
 
 log = logging.getLogger(__name__)
 
@@ -28,18 +34,38 @@ class DatabasePlatform:
         clock: Clock,
         *,
         batch_linger: float = 0.5,
-        max_batch: int = 500,
-        max_pending: int = 20_000,
+        max_batch: int = 2000,
+        max_pending: int = 50_000,
+        per_peer_pending: int = 64,
+        write_method: WriteMethod | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
         self._linger = batch_linger
         self._max_batch = max_batch
-        self._max_pending = max_pending
-        self._pending: list[QualityItem] = []
+        # Bounded, with a share per peer: a flooding client loses its own records only.
+        self._buffer: FairBuffer[CleanRecord] = FairBuffer(
+            capacity=max_pending, per_peer=per_peer_pending
+        )
+        postgres = db.engine.dialect.name == "postgresql"
+        # COPY is the faster path on PostgreSQL (docs/benchmarks.md, "Quality ingestion").
+        self._method: WriteMethod = write_method or ("copy" if postgres else "insert")
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
-        self.dropped = 0
+        self.counters = IngestCounters()
+
+    @property
+    def pending(self) -> int:
+        return len(self._buffer)
+
+    def status(self) -> dict[str, Any]:
+        """Counters for the ingest-status endpoint and the logs."""
+        return {
+            **self.counters.as_dict(),
+            "pending": len(self._buffer),
+            "pending_peers": self._buffer.peers,
+            "write_method": self._method,
+        }
 
     async def start(self) -> None:
         self._writer = asyncio.create_task(self._write_batches(), name="sessions:quality-writer")
@@ -69,12 +95,28 @@ class DatabasePlatform:
         payload: dict[str, Any],
         ts: datetime,
     ) -> None:
-        if len(self._pending) >= self._max_pending:
-            self.dropped += 1
-            if self.dropped % 1000 == 1:
-                log.warning("quality buffer full: %d records dropped so far", self.dropped)
+        # Never raises: a bad sample costs a counter, not the session.
+        try:
+            record = clean_record(room, user_id, peer_id, kind, payload, ts)
+        except InvalidRecord as exc:
+            if self.counters.count_invalid(exc.reason) % 1000 == 1:
+                log.warning("invalid quality records dropped: %s", self.counters.invalid)
             return
-        self._pending.append(QualityItem(room, user_id, peer_id, kind, payload, ts))
+        outcome = self._buffer.offer((record.room, record.peer_id), record)
+        if outcome == "peer_cap":
+            self.counters.dropped_peer_cap += 1
+            if self.counters.dropped_peer_cap % 1000 == 1:
+                log.warning("quality: peer %s over its share (%d dropped so far)",
+                            record.peer_id, self.counters.dropped_peer_cap)
+            return
+        if outcome is not None:  # "full": this one dropped; "evicted": another's oldest
+            self.counters.dropped_full += 1
+            if self.counters.dropped_full % 1000 == 1:
+                log.warning("quality buffer full: %d records dropped so far",
+                            self.counters.dropped_full)
+            if outcome == "full":
+                return
+        self.counters.accepted += 1
         self._wake.set()
 
     async def room_ended(self, room: str, user_id: str, ts: datetime) -> None:
@@ -82,6 +124,13 @@ class DatabasePlatform:
         # cannot cut the write short.
         async for session in self._db.transaction():
             await service.mark_room_ended(session, room, user_id, ts)
+        # The session's last samples may still be buffered: write them, then roll it up.
+        await self.flush()
+        try:
+            async for session in self._db.transaction():
+                await quality_rollups.rollup_room(session, room, self._clock.now())
+        except Exception:  # the catch-up job computes it later; the end itself is stored
+            log.exception("quality rollup failed (room %s)", room)
 
     async def is_room_closed(self, room: str) -> bool:
         async with self._db.sessionmaker() as session:  # read only: nothing to commit
@@ -90,27 +139,31 @@ class DatabasePlatform:
     async def flush(self) -> int:
         """Write everything buffered now; returns how many records were written."""
         written = 0
-        while self._pending:
-            batch = self._pending[: self._max_batch]
-            del self._pending[: self._max_batch]
+        while len(self._buffer):
+            batch = self._buffer.take(self._max_batch)
+            started = time.perf_counter()
             try:
                 async for session in self._db.transaction():
-                    service.add_quality(session, batch)
+                    await write_batch(session, batch, self._method)
                 written += len(batch)
             except Exception:
-                # One bad record (e.g. a foreign user id) must not lose the batch's others.
+                # One bad record (e.g. a user deleted meanwhile) must not lose the batch's others.
                 written += await self._write_one_by_one(batch)
+            self.counters.batches += 1
+            self.counters.write_seconds += time.perf_counter() - started
+        self.counters.written += written
         return written
 
-    async def _write_one_by_one(self, batch: list[QualityItem]) -> int:
+    async def _write_one_by_one(self, batch: list[CleanRecord]) -> int:
         written = 0
-        for item in batch:
+        for record in batch:
             try:
                 async for session in self._db.transaction():
-                    service.add_quality(session, [item])
+                    await write_batch(session, [record], "insert")
                 written += 1
             except Exception:
-                log.exception("quality record refused (room %s)", item.room)
+                self.counters.refused_by_database += 1
+                log.exception("quality record refused (room %s)", record.room)
         return written
 
     async def _write_batches(self) -> None:

@@ -1,0 +1,182 @@
+"""What a stats sample or connection event may contain before it is stored (pure, no I/O).
+
+Signaling checks the JSON types of the known fields, but a client can still send NaN or
+Infinity (Python's JSON parser accepts them and PostgreSQL's JSON refuses them), numbers
+no network produces, user ids that are not ours, or a pile of unknown keys. Each such
+record is dropped and counted here, so one hostile client costs a counter, never a batch.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+# Upper bounds no real link reaches; anything above is a bug or an attack, not a figure.
+NUMERIC_LIMITS: dict[str, float] = {
+    "rtt_ms": 60_000,
+    "jitter_ms": 60_000,
+    "packets_lost": 2**40,
+    "packets_received": 2**40,
+    "bitrate_in_kbps": 1_000_000,
+    "bitrate_out_kbps": 1_000_000,
+    "frames_decoded": 2**40,
+    "frames_dropped": 2**40,
+    "frame_width": 16_384,
+    "frame_height": 16_384,
+    "freeze_count": 2**31,
+    "freeze_duration_ms": 2**40,
+}
+# A browser's packetsLost may go negative (duplicates); the rest may not.
+MAY_BE_NEGATIVE = frozenset({"packets_lost"})
+TEXT_FIELDS = {"ts": 40, "remote_peer_id": 64}
+# The spec keeps unknown keys; a few short scalars are kept, the rest are dropped.
+MAX_EXTRA_KEYS = 16
+MAX_EXTRA_KEY_CHARS = 40
+MAX_EXTRA_TEXT_CHARS = 64
+EVENT_NAMES = frozenset({
+    "connected", "disconnected", "failed", "ice-restart", "reconnected", "device-error",
+    "audio-only-on", "audio-only-off", "screen-share-on", "screen-share-off",
+})
+MAX_DETAIL_KEYS = 8
+MAX_ROOM_CHARS = 80
+MAX_PEER_CHARS = 64
+
+
+class InvalidRecord(ValueError):
+    """The record is dropped; `reason` names the counter it is added to."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class CleanRecord:
+    """A record fit for `session_quality_record`, user id already parsed."""
+
+    room: str
+    user_id: uuid.UUID
+    peer_id: str
+    kind: str  # sample | event
+    name: str | None
+    payload: dict[str, Any]
+    ts: datetime
+
+
+def _finite_number(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return not (isinstance(value, float) and not math.isfinite(value))
+
+
+def _scalar(value: Any) -> bool:
+    if value is None or isinstance(value, bool):
+        return True
+    if isinstance(value, str):
+        return len(value) <= MAX_EXTRA_TEXT_CHARS
+    return _finite_number(value) and abs(value) <= 2**53
+
+
+def clean_sample(sample: Any) -> dict[str, Any]:
+    """The sample with its known fields checked and its unknown keys trimmed."""
+    if not isinstance(sample, dict):
+        raise InvalidRecord("not_an_object")
+    out: dict[str, Any] = {}
+    extras = 0
+    for key, value in sample.items():
+        if not isinstance(key, str):
+            raise InvalidRecord("bad_key")
+        if value is None:
+            continue
+        if key in NUMERIC_LIMITS:
+            if not _finite_number(value):
+                raise InvalidRecord("bad_number")
+            low = -NUMERIC_LIMITS[key] if key in MAY_BE_NEGATIVE else 0
+            if not low <= value <= NUMERIC_LIMITS[key]:
+                raise InvalidRecord("out_of_range")
+            out[key] = value
+        elif key in TEXT_FIELDS:
+            if not isinstance(value, str) or len(value) > TEXT_FIELDS[key]:
+                raise InvalidRecord("bad_text")
+            out[key] = value
+        elif key == "audio_only":
+            if not isinstance(value, bool):
+                raise InvalidRecord("bad_flag")
+            out[key] = value
+        elif extras < MAX_EXTRA_KEYS and len(key) <= MAX_EXTRA_KEY_CHARS and _scalar(value):
+            out[key] = value
+            extras += 1
+    return out
+
+
+def clean_event(payload: Any) -> tuple[str, dict[str, Any]]:
+    """The event's name and a detail of a few short scalars."""
+    if not isinstance(payload, dict):
+        raise InvalidRecord("not_an_object")
+    name = payload.get("name")
+    if name not in EVENT_NAMES:
+        raise InvalidRecord("unknown_event")
+    detail = payload.get("detail") or {}
+    if not isinstance(detail, dict):
+        raise InvalidRecord("bad_detail")
+    kept = {
+        k: v for k, v in list(detail.items())[:MAX_DETAIL_KEYS]
+        if isinstance(k, str) and len(k) <= MAX_EXTRA_KEY_CHARS and _scalar(v)
+    }
+    return str(name), {"name": name, "detail": kept}
+
+
+def clean_record(
+    room: Any, user_id: Any, peer_id: Any, kind: Any, payload: Any, ts: Any
+) -> CleanRecord:
+    """Check everything DatabasePlatform is handed; raise InvalidRecord to drop it."""
+    if not isinstance(room, str) or not 0 < len(room) <= MAX_ROOM_CHARS:
+        raise InvalidRecord("bad_room")
+    if not isinstance(peer_id, str) or not 0 < len(peer_id) <= MAX_PEER_CHARS:
+        raise InvalidRecord("bad_peer")
+    if not isinstance(ts, datetime) or ts.tzinfo is None:
+        raise InvalidRecord("bad_time")
+    try:
+        uid = uuid.UUID(str(user_id))
+    except ValueError:
+        raise InvalidRecord("bad_user") from None
+    if kind == "sample":
+        return CleanRecord(room, uid, peer_id, "sample", None, clean_sample(payload), ts)
+    if kind == "event":
+        name, body = clean_event(payload)
+        return CleanRecord(room, uid, peer_id, "event", name, body, ts)
+    raise InvalidRecord("bad_kind")
+
+
+@dataclass
+class IngestCounters:
+    """Read by GET /api/v1/quality/ingest-status and logged by the writer."""
+
+    accepted: int = 0
+    written: int = 0
+    refused_by_database: int = 0
+    dropped_full: int = 0
+    dropped_peer_cap: int = 0
+    invalid: dict[str, int] = field(default_factory=dict)
+    batches: int = 0
+    write_seconds: float = 0.0
+
+    def count_invalid(self, reason: str) -> int:
+        self.invalid[reason] = self.invalid.get(reason, 0) + 1
+        return sum(self.invalid.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "accepted": self.accepted,
+            "written": self.written,
+            "refused_by_database": self.refused_by_database,
+            "dropped_full": self.dropped_full,
+            "dropped_peer_cap": self.dropped_peer_cap,
+            "invalid": dict(sorted(self.invalid.items())),
+            "invalid_total": sum(self.invalid.values()),
+            "batches": self.batches,
+            "write_seconds": round(self.write_seconds, 3),
+        }
