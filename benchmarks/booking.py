@@ -1,0 +1,410 @@
+"""Booking throughput through the real HTTP stack on PostgreSQL, against a raw-INSERT floor.
+
+.venv/bin/python -m benchmarks.booking [--seconds 20] [--clients 32] [--workers 2]
+
+Creates a fresh PostgreSQL database (dropped at the end), starts uvicorn with several
+workers and TELEHEALTH_REDIS_URL set (as `telehealth serve --workers N` does), and drives
+`POST /api/v1/appointments` with concurrent clients, each logged in as its own patient, for a
+fixed time. About one request in ten deliberately retries a slot that another client has just
+taken, so the 409 path and the unique index are exercised under load. It prints bookings/s,
+p50/p99 latency and the number of double bookings (slots with more than one live booking,
+which must be 0), then the same booking as one raw SQL INSERT through asyncpg, and the ratio.
+
+PostgreSQL comes from TELEHEALTH_BENCH_PG_DSN (default postgresql://postgres@127.0.0.1:5432/
+postgres) and Redis from TELEHEALTH_BENCH_REDIS_URL (default redis://127.0.0.1:6379/0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+import httpx
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlmodel import SQLModel
+
+import telehealth.models  # noqa: F401  (the metadata must be complete before create_all)
+from telehealth.accounts.security import hash_password
+from telehealth.ids import new_id
+from telehealth.patients.terms import TERMS_VERSION
+
+ADMIN_DSN = os.environ.get(
+    "TELEHEALTH_BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_URL = os.environ.get("TELEHEALTH_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+PASSWORD = "benchmark-password"
+SLOT_MINUTES = 5
+RETAKE_EVERY = 10  # every 10th request races for a slot just handed to another client
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _dsn(dbname: str) -> str:
+    return ADMIN_DSN.rsplit("/", 1)[0] + "/" + dbname
+
+
+async def create_database(name: str) -> None:
+    conn = await asyncpg.connect(ADMIN_DSN)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    engine = create_async_engine(_dsn(name).replace("postgresql://", "postgresql+asyncpg://", 1))
+    async with engine.begin() as c:
+        await c.run_sync(SQLModel.metadata.create_all)
+    await engine.dispose()
+
+
+async def drop_database(name: str) -> None:
+    conn = await asyncpg.connect(ADMIN_DSN)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+async def seed(dsn: str, *, patients: int, slots: int, start: datetime) -> dict[str, object]:
+    """A facility with two bookable doctors, `slots` future slots each, and patients."""
+    conn = await asyncpg.connect(dsn)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    pw_hash = hash_password(PASSWORD)
+    facility_id = new_id()
+    await conn.execute(
+        "INSERT INTO province (code, name, name_en) VALUES ('08', 'Tuyên Quang', 'Tuyen Quang')"
+    )
+    await conn.execute(
+        "INSERT INTO facility (id, code, name, level, province_code, address, is_active, "
+        "booking_horizon_days, booking_min_notice_minutes, cancel_min_notice_minutes, "
+        "sla_emergency_minutes, sla_urgent_minutes, sla_routine_minutes, created_at) "
+        "VALUES ($1, '08001', 'Bệnh viện Đa khoa tỉnh Tuyên Quang', 'provincial', '08', '', true, "
+        "365, 0, 120, 15, 120, 1440, $2)",
+        facility_id,
+        now,
+    )
+    practitioners = []
+    for n in range(2):
+        user_id, practitioner_id = new_id(), new_id()
+        await conn.execute(
+            'INSERT INTO "user" (id, username, full_name, password_hash, role, facility_id, '
+            "locale, is_active, created_at) "
+            "VALUES ($1, $2, $3, $4, 'clinician', $5, 'vi', true, $6)",
+            user_id,
+            f"bs{n}",
+            f"Bác sĩ {n}",
+            pw_hash,
+            facility_id,
+            now,
+        )
+        await conn.execute(
+            "INSERT INTO practitioner (id, user_id, facility_id, practice_certificate_number, "
+            "practice_scope, title, accepts_online_booking, is_active, created_at) "
+            "VALUES ($1, $2, $3, $4, '', 'BS', true, true, $5)",
+            practitioner_id,
+            user_id,
+            facility_id,
+            f"CCHN-{n}",
+            now,
+        )
+        practitioners.append(practitioner_id)
+    # Each doctor's slots follow one another; one doctor's slot at a time per "lane" keeps
+    # a patient's bookings from overlapping (the overlap rule would refuse them).
+    slot_rows = []
+    for i in range(slots):
+        p = practitioners[i % 2]
+        begin = start + timedelta(minutes=SLOT_MINUTES * i)
+        slot_rows.append(
+            (new_id(), p, facility_id, begin, begin + timedelta(minutes=SLOT_MINUTES), "both")
+        )
+    await conn.copy_records_to_table(
+        "slot",
+        records=slot_rows,
+        columns=["id", "practitioner_id", "facility_id", "start_at", "end_at", "mode"],
+    )
+    users = []
+    for n in range(patients):
+        user_id, patient_id = new_id(), new_id()
+        username = f"09{n:08d}"
+        await conn.execute(
+            'INSERT INTO "user" (id, username, full_name, password_hash, role, locale, is_active, '
+            "created_at) VALUES ($1, $2, $3, $4, 'patient', 'vi', true, $5)",
+            user_id,
+            username,
+            f"Bệnh nhân {n}",
+            pw_hash,
+            now,
+        )
+        await conn.execute(
+            "INSERT INTO patient (id, user_id, national_id, full_name, date_of_birth, sex, "
+            "address, created_at) VALUES ($1, $2, $3, $4, $5, 'male', '', $6)",
+            patient_id,
+            user_id,
+            f"0080900{n:05d}",
+            f"Bệnh nhân {n}",
+            date(1990, 1, 1),
+            now,
+        )
+        for kind in ("telemedicine", "data_processing"):
+            await conn.execute(
+                "INSERT INTO consent (id, patient_id, kind, terms_version, method, granted_at) "
+                "VALUES ($1, $2, $3, $4, 'online', $5)",
+                new_id(),
+                patient_id,
+                kind,
+                TERMS_VERSION,
+                now,
+            )
+        users.append((username, user_id, patient_id))
+    await conn.close()
+    return {
+        "facility_id": facility_id,
+        "slots": [r[0] for r in slot_rows],
+        "users": users,
+        "rows": slot_rows,
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(dsn: str, port: int, workers: int, redis_prefix: str) -> subprocess.Popen[bytes]:
+    env = dict(
+        os.environ,
+        TELEHEALTH_ENVIRONMENT="production",
+        TELEHEALTH_SECRET_KEY=secrets.token_urlsafe(48),
+        TELEHEALTH_DATABASE_URL=dsn.replace("postgresql://", "postgresql+asyncpg://", 1),
+        TELEHEALTH_REDIS_URL=REDIS_URL,
+        TELEHEALTH_REDIS_PREFIX=redis_prefix,
+        # Periodic jobs run in `telehealth worker` in production; keep them out of the measure.
+        TELEHEALTH_RUN_BACKGROUND_TASKS="false",
+    )
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "telehealth.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+
+
+async def wait_ready(base: str, within: float = 30.0) -> None:
+    deadline = time.monotonic() + within
+    async with httpx.AsyncClient(base_url=base) as client:
+        while time.monotonic() < deadline:
+            try:
+                if (await client.get("/readyz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.2)
+    raise RuntimeError("the server did not become ready")
+
+
+async def drive_http(
+    base: str,
+    users: list[tuple[str, object, object]],
+    slots: list[uuid.UUID],
+    seconds: float,
+    warmup: float,
+) -> dict[str, float]:
+    counter = itertools.count()
+    latencies: list[float] = []
+    outcomes = {"booked": 0, "taken": 0, "other": 0}
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+
+    async def login(client: httpx.AsyncClient, username: str) -> dict[str, str]:
+        r = await client.post(
+            "/api/v1/auth/token", json={"username": username, "password": PASSWORD}
+        )
+        r.raise_for_status()
+        return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+    clients = [httpx.AsyncClient(base_url=base, limits=limits, timeout=30) for _ in users]
+    tokens = [await login(c, u[0]) for c, u in zip(clients, users, strict=True)]
+    measuring = False
+    stop_at = 0.0
+
+    async def one_client(client: httpx.AsyncClient, headers: dict[str, str]) -> None:
+        while time.monotonic() < stop_at:
+            n = next(counter)
+            index = n - 1 if n % RETAKE_EVERY == 0 and n else n
+            body = {"slot_id": str(slots[index]), "mode": "video", "reason": "Tái khám"}
+            started = time.perf_counter()
+            r = await client.post("/api/v1/appointments", headers=headers, json=body)
+            elapsed = time.perf_counter() - started
+            if not measuring:
+                continue
+            latencies.append(elapsed)
+            if r.status_code == 201:
+                outcomes["booked"] += 1
+            elif r.status_code == 409 and r.json()["error"]["code"] in (
+                "slot_taken",
+                "overlapping",
+            ):
+                outcomes["taken"] += 1
+            else:
+                outcomes["other"] += 1
+
+    stop_at = time.monotonic() + warmup + seconds
+    tasks = [asyncio.create_task(one_client(c, h)) for c, h in zip(clients, tokens, strict=True)]
+    await asyncio.sleep(warmup)
+    measuring = True
+    began = time.perf_counter()
+    await asyncio.gather(*tasks)
+    wall = time.perf_counter() - began
+    for c in clients:
+        await c.aclose()
+    latencies.sort()
+    return {
+        "bookings_per_s": outcomes["booked"] / wall,
+        "requests_per_s": len(latencies) / wall,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        "booked": outcomes["booked"],
+        "taken": outcomes["taken"],
+        "other": outcomes["other"],
+        "slots_used": next(counter),
+    }
+
+
+async def raw_insert_floor(
+    dsn: str,
+    rows: list[tuple],
+    users: list[tuple[str, object, object]],
+    clients: int,
+    seconds: float,
+) -> float:
+    """The same booking as one INSERT against the same partial unique index, no HTTP, no ORM."""
+    pool = await asyncpg.create_pool(dsn, min_size=clients, max_size=clients)
+    counter = itertools.count()
+    done = 0
+    stop_at = time.monotonic() + seconds
+    sql = (
+        "INSERT INTO appointment (id, slot_id, patient_id, practitioner_id, facility_id, mode, "
+        "status, start_at, end_at, reason, booked_by_user_id, created_at) "
+        "VALUES ($1, $2, $3, $4, $5, 'video', 'booked', $6, $7, 'Tái khám', $8, $9)"
+    )
+
+    async def worker(k: int) -> None:
+        nonlocal done
+        _, user_id, patient_id = users[k % len(users)]
+        async with pool.acquire() as conn:
+            statement = await conn.prepare(sql)
+            while time.monotonic() < stop_at:
+                slot_id, practitioner_id, facility_id, start, end, _ = rows[next(counter)]
+                await statement.fetch(
+                    new_id(),
+                    slot_id,
+                    patient_id,
+                    practitioner_id,
+                    facility_id,
+                    start,
+                    end,
+                    user_id,
+                    datetime.now(UTC).replace(tzinfo=None),
+                )
+                done += 1
+
+    began = time.perf_counter()
+    await asyncio.gather(*(worker(k) for k in range(clients)))
+    wall = time.perf_counter() - began
+    await pool.close()
+    return done / wall
+
+
+async def double_bookings(dsn: str) -> int:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return int(
+            await conn.fetchval(
+                "SELECT count(*) FROM (SELECT slot_id FROM appointment WHERE status != 'cancelled' "
+                "GROUP BY slot_id HAVING count(*) > 1) AS doubled"
+            )
+        )
+    finally:
+        await conn.close()
+
+
+async def main(args: argparse.Namespace) -> None:
+    name = f"vt_bench_{uuid.uuid4().hex[:10]}"
+    dsn = _dsn(name)
+    await create_database(name)
+    server = None
+    try:
+        # Enough slots for the HTTP run and, after it, the raw-INSERT run.
+        n_slots = int((args.seconds + args.warmup) * 2500) + 50_000
+        start = (datetime.now(UTC) + timedelta(days=1)).replace(
+            second=0, microsecond=0, tzinfo=None
+        )
+        world = await seed(dsn, patients=args.clients, slots=n_slots, start=start)
+        port = free_port()
+        server = start_server(dsn, port, args.workers, f"vt-bench-{uuid.uuid4().hex[:8]}:")
+        base = f"http://127.0.0.1:{port}"
+        await wait_ready(base)
+        slots: list[uuid.UUID] = world["slots"]  # type: ignore[assignment]
+        users = world["users"]  # type: ignore[assignment]
+        http = await drive_http(base, users, slots, args.seconds, args.warmup)
+        server.terminate()
+        server.wait(timeout=30)
+        server = None
+        doubled = await double_bookings(dsn)
+        rows = world["rows"][http["slots_used"] + 10 :]  # type: ignore[index]
+        floor = await raw_insert_floor(dsn, rows, users, args.clients, min(args.seconds, 10))
+        doubled += await double_bookings(dsn)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        await drop_database(name)
+
+    print(
+        f"booking through HTTP ({args.workers} uvicorn workers, {args.clients} clients, "
+        f"{args.seconds:.0f} s, PostgreSQL + Redis):"
+    )
+    print(
+        f"  bookings/s        {http['bookings_per_s']:8.0f}   "
+        f"(requests/s {http['requests_per_s']:.0f}; {http['booked']} booked, "
+        f"{http['taken']} refused as taken, {http['other']} other)"
+    )
+    print(f"  latency p50/p99   {http['p50_ms']:8.1f} / {http['p99_ms']:.1f} ms")
+    print(f"  double bookings   {doubled:8d}")
+    print(f"floor: one raw INSERT through asyncpg, {args.clients} connections:")
+    print(f"  inserts/s         {floor:8.0f}")
+    print(f"ratio HTTP/floor    {http['bookings_per_s'] / floor:8.2f}")
+    if doubled:
+        raise SystemExit("double bookings found")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
+    asyncio.run(main(parser.parse_args()))
