@@ -104,7 +104,7 @@ class KpisOut(BaseModel):
 
 
 class RatingIn(BaseModel):
-    score: int = Field(ge=1, le=5, examples=[5])
+    score: int = Field(ge=1, le=5, strict=True, examples=[5])
     comment: str = Field(default="", max_length=1000, examples=["Bác sĩ nghe rõ, hình ảnh tốt."])
 
 
