@@ -11,6 +11,7 @@ NAV: dict[Role, list[tuple[str, str]]] = {
         ("sessions.nav", "/sessions"),
         ("connectivity.nav", "/connection-check"),
         ("nav.consents", "/consents"),
+        ("quality.nav.rate", "/quality/visits"),
         ("nav.notifications", "/notifications"),
     ],
     Role.clinician: [
@@ -18,13 +19,16 @@ NAV: dict[Role, list[tuple[str, str]]] = {
         ("consultations.nav.title", "/consultations"),
         ("sessions.nav", "/sessions"),
         ("connectivity.nav", "/connection-check"),
+        ("quality.nav.dashboard", "/quality"),
         ("nav.notifications", "/notifications"),
     ],
     Role.facility_admin: [
         ("nav.admin_facility", "/admin/facility"),
+        ("quality.nav.dashboard", "/quality"),
         ("nav.notifications", "/notifications"),
     ],
     Role.regulator: [
+        ("quality.nav.dashboard", "/quality"),
         ("nav.notifications", "/notifications"),
     ],
     Role.system_admin: [

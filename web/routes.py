@@ -17,6 +17,7 @@ from web.pages import (
     home,
     notifications,
     patients,
+    quality,
     sessions,
 )
 from web.templating import render
@@ -43,6 +44,6 @@ def install(app: FastAPI) -> None:
     app.state.render_error_page = _render_error_page
     for module in (
         home, auth, sessions, patients, booking, notifications, admin, clinician, connectivity,
-        consultations,
+        consultations, quality,
     ):
         app.include_router(module.router, include_in_schema=False)

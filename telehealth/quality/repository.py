@@ -174,7 +174,7 @@ async def facility_sessions(
         .join(Appointment, col(Appointment.id) == col(LiveSession.resource_id))
         .outerjoin(SessionQualityRollup, col(SessionQualityRollup.room) == col(LiveSession.room))
         .where(col(LiveSession.kind) == "appointment", col(Appointment.facility_id) == facility_id)
-        .where(col(LiveSession.started_at) < before)
+        .where(col(LiveSession.started_at) <= before)
         .order_by(col(LiveSession.started_at).desc())
         .limit(limit)
     )
@@ -189,7 +189,7 @@ async def facility_sessions(
                 col(ConsultationRequest.requesting_facility_id) == facility_id,
             )
         )
-        .where(col(LiveSession.started_at) < before)
+        .where(col(LiveSession.started_at) <= before)
         .order_by(col(LiveSession.started_at).desc())
         .limit(limit)
     )
