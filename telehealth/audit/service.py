@@ -1,4 +1,8 @@
-"""Writing audit events, in the caller's transaction or (for denials) in one of their own."""
+"""Writing audit events, in the caller's transaction or (for denials) in one of their own.
+
+An event joins the hash chain when its transaction commits (telehealth.audit.sealing): it
+commits or rolls back with the change it records, and a rolled-back savepoint drops it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from telehealth.audit.sealing import enqueue
 from telehealth.clock import Clock, SystemClock
 from telehealth.models import AuditEvent
 
@@ -36,6 +41,7 @@ def build_event(
         actor_user_id=actor.user_id if actor else None,
         actor_role=actor.role.value if actor else None,
         actor_facility_id=actor.facility_id if actor else None,
+        actor_province_code=actor.province_code if actor else None,
         action=action,
         resource_type=resource_type,
         resource_id=str(resource_id) if resource_id is not None else None,
@@ -51,7 +57,7 @@ def build_event(
 def record(session: AsyncSession, actor: Actor | None, action: str, **kwargs: Any) -> AuditEvent:
     """Add an audit event to the caller's transaction: it commits or rolls back with the change."""
     event = build_event(actor, action, **kwargs)
-    session.add(event)
+    enqueue(session.sync_session, event)
     return event
 
 

@@ -1,0 +1,153 @@
+"""Sealing audit events into the hash chain as their transaction commits.
+
+`record()` only queues an event on the session; the session's `before_commit` hook then
+appends the queued events to one chain shard (docs/audit.md):
+
+1. `UPDATE audit_chain_head SET seq = seq + n WHERE shard = s RETURNING seq, hash` takes the
+   shard's row lock and gives the last position and hash (on PostgreSQL, a writer that
+   waited for the lock re-reads the row as committed by the previous holder);
+2. the events' hashes are computed here, each over its canonical text and the previous hash;
+3. one multi-row INSERT of the events, and `UPDATE audit_chain_head SET hash = …`.
+
+The lock is held from step 1 to the commit that follows immediately, so a shard's chain is
+in commit order and gap-free (a rolled-back transaction also rolls back its head update).
+Every other change of the transaction is flushed before step 1: once it holds a head lock a
+transaction touches only the audit tables, so no lock cycle can form with other writers.
+A transaction picks one of SHARDS chains at random (contention about 1/SHARDS); SQLite has
+one writer anyway and uses chain 0 only.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from sqlalchemy import bindparam, event, insert, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
+
+from telehealth.audit.chain import (
+    FIELDS,
+    canonical_text,
+    clean,
+    entry_hash,
+    event_values,
+    genesis,
+    normalise_detail,
+)
+from telehealth.models.audit import AuditChainHead, AuditCheckpoint, AuditEvent
+
+SHARDS = 16
+PENDING = "audit.pending"  # session.info key: events waiting for the commit
+MARKS = "audit.savepoints"  # session.info key: pending length when each savepoint began
+
+_events = AuditEvent.__table__  # type: ignore[attr-defined]
+_heads = AuditChainHead.__table__  # type: ignore[attr-defined]
+_COLUMNS = tuple(column.name for column in _events.columns)
+_TEXT_FIELDS = ("actor_role", "actor_province_code", "action", "resource_type", "resource_id",
+                "outcome", "client_ip", "request_id", "purpose")
+_PROTECTED = (AuditEvent, AuditCheckpoint)
+
+_ADVANCE = (
+    update(_heads)
+    .where(_heads.c.shard == bindparam("s"))
+    .values(seq=_heads.c.seq + bindparam("n"))
+    .returning(_heads.c.seq, _heads.c.hash)
+)
+_SET_HASH = update(_heads).where(_heads.c.shard == bindparam("s")).values(hash=bindparam("h"))
+
+
+class AuditLogIsAppendOnly(RuntimeError):
+    """A change or deletion of an audit row was attempted: always a bug."""
+
+
+def enqueue(session: Session, audit_event: AuditEvent) -> None:
+    session.info.setdefault(PENDING, []).append(audit_event)
+
+
+def _create_head(connection: Connection, shard: int) -> None:
+    insert_ = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    connection.execute(
+        insert_(_heads)
+        .values(shard=shard, seq=0, hash=genesis(shard))
+        .on_conflict_do_nothing(index_elements=["shard"])
+    )
+
+
+def _row(audit_event: AuditEvent) -> dict[str, Any]:
+    return {name: getattr(audit_event, name) for name in _COLUMNS}
+
+
+def seal(connection: Connection, events: list[AuditEvent]) -> None:
+    """Append `events` to one chain inside the connection's transaction."""
+    shard = 0 if connection.dialect.name == "sqlite" else random.randrange(SHARDS)
+    count = len(events)
+    head = connection.execute(_ADVANCE, {"s": shard, "n": count}).first()
+    if head is None:  # a new database: the chain starts here (concurrent starts are harmless)
+        _create_head(connection, shard)
+        head = connection.execute(_ADVANCE, {"s": shard, "n": count}).one()
+    seq, previous = head[0] - count, head[1]
+    rows = []
+    for audit_event in events:
+        seq += 1
+        audit_event.shard, audit_event.seq = shard, seq
+        for name in _TEXT_FIELDS:
+            setattr(audit_event, name, clean(getattr(audit_event, name)))
+        audit_event.detail = normalise_detail(audit_event.detail)
+        values = event_values(**{name: getattr(audit_event, name) for name in FIELDS})
+        text = canonical_text(values)
+        audit_event.hash = previous = entry_hash(previous, text)
+        rows.append(_row(audit_event))
+    connection.execute(insert(_events), rows)
+    connection.execute(_SET_HASH, {"s": shard, "h": previous})
+
+
+@event.listens_for(Session, "before_flush")
+def _collect(session: Session, _flush: UOWTransaction, _instances: Any) -> None:
+    # Events added with session.add() join the queue: inserting them now would need the
+    # chain lock for the rest of the transaction.
+    for obj in list(session.new):
+        if isinstance(obj, AuditEvent):
+            session.expunge(obj)
+            enqueue(session, obj)
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, _PROTECTED) and (obj in session.deleted or session.is_modified(obj)):
+            raise AuditLogIsAppendOnly(f"{type(obj).__name__} rows are never changed or deleted")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_changes(state: ORMExecuteState) -> None:
+    mapper = state.bind_mapper
+    if (state.is_update or state.is_delete) and mapper is not None and mapper.class_ in _PROTECTED:
+        raise AuditLogIsAppendOnly("bulk UPDATE/DELETE of the audit log refused")
+
+
+@event.listens_for(Session, "before_commit")
+def _seal_on_commit(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint is released: its events wait for the outer commit
+    session.flush()  # the transaction's own changes first, before the chain lock is taken
+    pending: list[AuditEvent] | None = session.info.pop(PENDING, None)
+    session.info.pop(MARKS, None)
+    if pending:
+        seal(session.connection(), pending)
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _mark_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        session.info.setdefault(MARKS, {})[id(transaction)] = len(session.info.get(PENDING, ()))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous: SessionTransaction) -> None:
+    pending: list[AuditEvent] | None = session.info.get(PENDING)
+    if previous.nested:
+        mark = session.info.get(MARKS, {}).pop(id(previous), None)
+        if pending is not None and mark is not None:
+            del pending[mark:]
+    elif previous.parent is None:
+        session.info.pop(PENDING, None)
+        session.info.pop(MARKS, None)
