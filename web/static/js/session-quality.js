@@ -8,6 +8,27 @@ const POOR_RTT_MS = 300;
 const POOR_INTERVALS = 2; // judged poor for this many intervals in a row (10 s)
 const ASK_AGAIN_AFTER_MS = 120000;
 
+// The live connection indicator grades each link like the server grades a session
+// (telehealth/quality/emodel.py): the ITU-T G.107 E-model for the audio path, R >= 80 good,
+// R >= 70 fair, below that poor; a video slideshow (isPoor below) is poor too.
+function rFactor(rttMs, jitterMs, lossPercent) {
+  const ta = rttMs / 2 + 2 * jitterMs + 26.5; // one-way: half the RTT, jitter buffer, Opus
+  let idd = 0;
+  if (ta > 100) {
+    const x = Math.log2(ta / 100);
+    idd = 25 * (Math.pow(1 + x ** 6, 1 / 6) - 3 * Math.pow(1 + (x / 3) ** 6, 1 / 6) + 2);
+  }
+  const ppl = Math.min(100, Math.max(0, lossPercent));
+  const ieEff = (95 * ppl) / (ppl + 25.1); // Opus: Ie 0, Bpl 25.1, random loss
+  return 93.2 - idd - ieEff;
+}
+
+export function linkLevel(sample, lossRate, poorVideo) {
+  const r = rFactor(sample.rtt_ms || 0, sample.jitter_ms || 0, lossRate * 100);
+  if (poorVideo || r < 70) return "poor";
+  return r < 80 ? "fair" : "good";
+}
+
 function summarise(report, previous, elapsedS) {
   const s = { packets_lost: 0, packets_received: 0, frames_decoded: 0, frames_dropped: 0, freeze_count: 0 };
   let bytesIn = 0;
@@ -23,6 +44,9 @@ function summarise(report, previous, elapsedS) {
         s.frames_decoded += r.framesDecoded || 0;
         s.frames_dropped += r.framesDropped || 0;
         s.freeze_count += r.freezeCount || 0;
+        if (typeof r.totalFreezesDuration === "number") {
+          s.freeze_duration_ms = (s.freeze_duration_ms || 0) + Math.round(r.totalFreezesDuration * 1000);
+        }
         if (r.frameWidth) s.frame_width = r.frameWidth;
         if (r.frameHeight) s.frame_height = r.frameHeight;
       }
@@ -79,7 +103,12 @@ export class QualityMonitor extends EventTarget {
       sample.remote_peer_id = peerId;
       sample.audio_only = this.media.audioOnly;
       this.send({ type: "stats", sample });
-      if (before) poor = poor || this.isPoor(sample, totals, before.totals);
+      const linkPoor = before ? this.isPoor(sample, totals, before.totals) : false;
+      poor = poor || linkPoor;
+      const lost = totals.lost - (before ? before.totals.lost : 0);
+      const received = totals.received - (before ? before.totals.received : 0);
+      const level = linkLevel(sample, lost + received > 0 ? Math.max(0, lost) / (lost + received) : 0, linkPoor);
+      document.dispatchEvent(new CustomEvent("vt:link-quality", { detail: { peerId, level } }));
     }
     this.poorStreak = poor ? this.poorStreak + 1 : 0;
     if (this.poorStreak >= POOR_INTERVALS && !this.media.audioOnly && Date.now() > this.quietUntil) {

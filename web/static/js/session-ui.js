@@ -7,6 +7,22 @@ export class SessionUI {
     this.strings = strings;
     this.$ = (id) => document.getElementById(id);
     this.tiles = new Map();
+    // Live connection indicator: session-quality.js grades each link every 5 s.
+    document.addEventListener("vt:link-quality", (e) => this.linkQuality(e.detail.peerId, e.detail.level));
+  }
+
+  linkQuality(peerId, level) {
+    const tile = this.tiles.get(peerId);
+    if (!tile) return;
+    if (!tile.link) {
+      tile.link = document.createElement("span");
+      tile.link.className = "link-quality";
+      tile.link.setAttribute("role", "status");
+      tile.figure.append(tile.link);
+    }
+    const labels = this.$("link-labels").dataset;
+    tile.link.dataset.level = level;
+    tile.link.textContent = `${labels.label}: ${labels[level]}`;
   }
 
   t(key, params = {}) {
