@@ -16,6 +16,8 @@ from telehealth.patients.endpoints import router as patients_router
 from telehealth.facilities.admin_endpoints import router as facility_admin_router
 from telehealth.practitioners.endpoints import router as practitioner_admin_router
 from telehealth.quality.endpoints import router as quality_router
+from telehealth.records.endpoints import router as records_router
+from telehealth.records.endpoints import signatures_router
 from telehealth.scheduling.endpoints import admin_router as schedule_admin_router
 from telehealth.scheduling.endpoints import clinician_router as agenda_router
 from telehealth.sessions.endpoints import router as sessions_router
@@ -42,4 +44,6 @@ def build_api_router() -> APIRouter:
     api.include_router(terminology_router)
     api.include_router(connectivity_router)
     api.include_router(quality_router)
+    api.include_router(records_router)
+    api.include_router(signatures_router)
     return api

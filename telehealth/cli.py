@@ -91,6 +91,12 @@ def _cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_verify_signature(args: argparse.Namespace) -> int:
+    from telehealth.signatures.cli import main as verify_main
+
+    return verify_main([args.path])
+
+
 def _safe_url(url: str) -> str:
     # Never print a password that may be in the database URL.
     if "@" in url and "://" in url:
@@ -140,6 +146,13 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--metrics-port", type=int, default=None,
                         help="serve /metrics and /healthz on this port (0.0.0.0)")
     worker.set_defaults(func=_cmd_worker)
+
+    verify = sub.add_parser("verify-signature", help="verify a signed document record offline",
+                            description="Check a file exported from GET /api/v1/records/{id}/"
+                            "signature-record (document, signature, public key), with no "
+                            "database. Exit 0 valid, 1 invalid, 2 unreadable.")
+    verify.add_argument("path", help="the exported JSON file")
+    verify.set_defaults(func=_cmd_verify_signature)
     return parser
 
 

@@ -18,6 +18,7 @@ from web.pages import (
     notifications,
     patients,
     quality,
+    records,
     sessions,
 )
 from web.templating import render
@@ -44,6 +45,6 @@ def install(app: FastAPI) -> None:
     app.state.render_error_page = _render_error_page
     for module in (
         home, auth, sessions, patients, booking, notifications, admin, clinician, connectivity,
-        consultations, quality,
+        consultations, records, quality,
     ):
         app.include_router(module.router, include_in_schema=False)

@@ -13,7 +13,6 @@ from telehealth.consultations.schemas import (
     AcceptBody,
     CloseBody,
     ColleagueOption,
-    ConcludeBody,
     ConsultationCreate,
     ConsultationDetail,
     ConsultationSummary,
@@ -249,13 +248,9 @@ async def start_session(ctx: StaffContext, consultation_id: uuid.UUID) -> Consul
     return await _detail(ctx, viewer, await actions.start_session(ctx, viewer))
 
 
-@_action_route("conclude", "Write the conclusion (consultant or invitee)",
-               "accepted, scheduled or in_session → concluded: one answer per question, a "
-               "summary and recommendations.")
-async def conclude(ctx: StaffContext, consultation_id: uuid.UUID, body: ConcludeBody
-                   ) -> ConsultationDetail:
-    viewer = await service.load(ctx, consultation_id)
-    return await _detail(ctx, viewer, await actions.conclude(ctx, viewer, body))
+# There is no `conclude` route: a request is concluded by signing its minutes
+# (POST /records/drafts/{id}/sign, telehealth.records.signing), so "concluded" and "signed
+# minutes exist" are one fact. `conclude` still appears in `actions` for those who may.
 
 
 @_action_route("close", "Report back and close (requester)",

@@ -33,6 +33,13 @@ from telehealth.models.quality import (
     SessionQualityRollup,
     VisitRating,
 )
+from telehealth.models.records import (
+    ClinicalDocument,
+    ConsultationOpinion,
+    Disposition,
+    DocumentKind,
+    RecordDraft,
+)
 from telehealth.models.schedule import ScheduleException, ScheduleRule, Slot, SlotMode
 from telehealth.models.session import (
     LiveSession,
@@ -48,6 +55,7 @@ __all__ = [
     "AttachmentKind",
     "AuditEvent",
     "AuthSession",
+    "ClinicalDocument",
     "ConnectionCheck",
     "ConnectionFailure",
     "ConnectionVerdict",
@@ -55,11 +63,14 @@ __all__ = [
     "ConsentKind",
     "ConsultationActivity",
     "ConsultationEvent",
+    "ConsultationOpinion",
     "ConsultationParticipant",
     "ConsultationQuestion",
     "ConsultationRequest",
     "ConsultationStatus",
     "ConsultationUrgency",
+    "Disposition",
+    "DocumentKind",
     "Facility",
     "FacilityLevel",
     "FacilitySpecialty",
@@ -75,6 +86,7 @@ __all__ = [
     "PractitionerSpecialty",
     "Province",
     "QualityFigures",
+    "RecordDraft",
     "ReferralLink",
     "Role",
     "ScheduleException",

@@ -123,6 +123,34 @@ class Api:
     async def act(self, who: str, cid: str, action: str, body: Any = None) -> httpx.Response:
         return await self.post(who, f"/consultations/{cid}/{action}", json=body)
 
+    async def conclude(
+        self, who: str, cid: str, answers: dict[str, str] | None = None,
+        summary: str = "Kết luận", recommendations: str = "",
+    ) -> httpx.Response:
+        """Conclude the only way there is: write the minutes and sign them (records API).
+
+        `answers` by question id; by default every question gets "Có".
+        """
+        draft = await self.post(who, f"/records/consultations/{cid}/minutes/draft")
+        if draft.status_code != 200:
+            return draft
+        opened = draft.json()
+        content = opened["content"]
+        given = answers if answers is not None else {
+            a["question_id"]: "Có" for a in content["answers"]}
+        content.update({
+            "started_at": "2026-11-23T01:00:00Z", "ended_at": "2026-11-23T01:20:00Z",
+            "answers": [{"question_id": q, "conclusion": text} for q, text in given.items()],
+            "conclusion": summary, "recommendations": recommendations,
+            "diagnosis_codes": content["diagnosis_codes"] or ["I10"],
+            "disposition": "manage_at_station",
+        })
+        saved = await self.client.put(f"/api/v1/records/drafts/{opened['id']}", json=content,
+                                      headers=await self.headers(who))
+        if saved.status_code != 200:
+            return saved
+        return await self.post(who, f"/records/drafts/{opened['id']}/sign")
+
     def body(self, **overrides: Any) -> dict[str, Any]:
         data: dict[str, Any] = {
             "patient_id": str(self.net.patient_id),

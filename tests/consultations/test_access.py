@@ -64,8 +64,6 @@ async def test_accepting_a_cancelled_request_names_its_state(api: Api, net: Netw
     ("who", "action", "body", "state"),
     [
         ("requester", "submit", None, "submitted"),
-        ("cardio", "conclude", {"answers": [{"question_id": "01900000-0000-7000-8000-000000000000",
-                                             "answer": "x"}], "summary": "abc"}, "submitted"),
         ("requester", "close", {"advice_applied": "abc", "patient_outcome": "abc"}, "submitted"),
         ("cardio", "start-session", None, "submitted"),
     ],

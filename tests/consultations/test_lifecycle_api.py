@@ -61,14 +61,12 @@ async def test_request_goes_from_draft_to_closed(
     assert started.json()["status"] == "in_session"
 
     questions = started.json()["questions"]
-    concluded = await api.act("prov_cardio", cid, "conclude", {
-        "answers": [{"question_id": q["id"], "answer": f"Trả lời {q['position']}"}
-                    for q in questions],
-        "summary": "Cơn đau thắt ngực không ổn định",
-        "recommendations": "Chuyển tuyến tỉnh",
-    })
-    assert concluded.status_code == 200, concluded.text
-    body = concluded.json()
+    # Concluding is signing the minutes (telehealth.records).
+    concluded = await api.conclude(
+        "prov_cardio", cid, {q["id"]: f"Trả lời {q['position']}" for q in questions},
+        summary="Cơn đau thắt ngực không ổn định", recommendations="Chuyển tuyến tỉnh")
+    assert concluded.status_code == 201, concluded.text
+    body = (await api.get("prov_cardio", f"/consultations/{cid}")).json()
     assert body["status"] == "concluded"
     assert [q["answer"] for q in body["questions"]] == ["Trả lời 1", "Trả lời 2"]
 
@@ -135,21 +133,17 @@ async def test_scheduling_accepts_at_a_proposed_time(
 
 async def test_written_advice_needs_no_session(api: Api, net: Network) -> None:
     cid = (await api.open(activity="remote_advice"))["id"]
-    detail = (await api.act("cardio", cid, "accept")).json()
-    concluded = await api.act("cardio", cid, "conclude", {
-        "answers": [{"question_id": q["id"], "answer": "Có"} for q in detail["questions"]],
-        "summary": "Tư vấn điều trị tại trạm",
-    })
-    assert concluded.json()["status"] == "concluded"
+    await api.act("cardio", cid, "accept")
+    concluded = await api.conclude("cardio", cid, summary="Tư vấn điều trị tại trạm")
+    assert concluded.status_code == 201, concluded.text
+    assert (await api.get("cardio", f"/consultations/{cid}")).json()["status"] == "concluded"
 
 
 async def test_conclusion_must_answer_every_question(api: Api, net: Network) -> None:
     cid = (await api.open())["id"]
     detail = (await api.act("cardio", cid, "accept")).json()
     first = detail["questions"][0]
-    response = await api.act("cardio", cid, "conclude", {
-        "answers": [{"question_id": first["id"], "answer": "Có"}], "summary": "Tóm tắt",
-    })
+    response = await api.conclude("cardio", cid, {first["id"]: "Có"}, summary="Tóm tắt")
     assert response.status_code == 422
     assert response.json()["error"]["details"][0]["field"] == "answers"
     assert (await api.get("cardio", f"/consultations/{cid}")).json()["status"] == "accepted"

@@ -74,7 +74,7 @@ async def test_station_staff_send_a_request_with_an_xray(
                                 data={"csrf_token": csrf, "note": "Nhận"})
         assert accepted.status_code == 303
         page = await c.get(f"/consultations/{cid}")
-        assert "Đã tiếp nhận" in page.text and "Gửi kết luận" in page.text
+        assert "Đã tiếp nhận" in page.text and "Viết biên bản hội chẩn" in page.text
 
 
 async def test_a_bad_form_shows_errors_and_keeps_nothing(

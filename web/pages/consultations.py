@@ -18,7 +18,6 @@ from telehealth.clock import VN_TZ
 from telehealth.consultations import actions, files, intake, repository, service
 from telehealth.consultations.context import ServiceContext, StaffContext
 from telehealth.consultations.schemas import (
-    ConcludeBody,
     ConsultationCreate,
     ForwardBody,
     InviteBody,
@@ -35,6 +34,7 @@ from telehealth.models import (
     Specialty,
 )
 from telehealth.patients.validation import FieldErrors
+from web.pages import records as records_pages
 from web.templating import render
 
 router = APIRouter()
@@ -212,6 +212,7 @@ async def _detail_page(
         "flash": translate("consultations.page.done", ctx.lang) if done else None,
         "now": ctx.now,
         "room": f"consultation:{detail.id}",
+        "minutes": await records_pages.minutes_panel(ctx, viewer.request.id),
     }, status_code=status_code)
 
 
@@ -232,8 +233,8 @@ async def _perform(ctx: ServiceContext, consultation_id: uuid.UUID, action: Acti
                    form: FormData) -> None:
     viewer = await service.load(ctx, consultation_id)
     text = {k: str(form.get(k, "")).strip() for k in
-            ("reason", "note", "scheduled_for", "facility_id", "summary", "recommendations",
-             "advice_applied", "patient_outcome")}
+            ("reason", "note", "scheduled_for", "facility_id", "advice_applied",
+             "patient_outcome")}
     if action is Action.submit:
         await actions.submit(ctx, viewer)
     elif action is Action.cancel:
@@ -253,12 +254,6 @@ async def _perform(ctx: ServiceContext, consultation_id: uuid.UUID, action: Acti
             {"practitioner_ids": form.getlist("practitioner_ids"), "note": text["note"]}))
     elif action is Action.start_session:
         await actions.start_session(ctx, viewer)
-    elif action is Action.conclude:
-        answers = [{"question_id": key.removeprefix("answer_"), "answer": str(value).strip()}
-                   for key, value in form.multi_items() if key.startswith("answer_")]
-        await actions.conclude(ctx, viewer, ConcludeBody.model_validate({
-            "answers": answers, "summary": text["summary"],
-            "recommendations": text["recommendations"]}))
     elif action is Action.close:
         await actions.close(ctx, viewer, text["advice_applied"], text["patient_outcome"])
 
@@ -276,6 +271,10 @@ def _local_datetime(raw: str, ctx: ServiceContext) -> datetime:
 async def act(
     request: Request, ctx: StaffContext, consultation_id: uuid.UUID, action: Action
 ) -> Response:
+    if action is Action.conclude:
+        # Concluding is signing the minutes (telehealth.records.signing).
+        return RedirectResponse(f"/records/consultations/{consultation_id}/minutes",
+                                status_code=303)
     form = await request.form()
     try:
         await _perform(ctx, consultation_id, action, form)

@@ -1,0 +1,1 @@
+"""Clinical documents: consultation minutes, encounter summaries, signing, PDF and write-back."""
