@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import Response
@@ -32,7 +32,7 @@ AppointmentReader = Annotated[
     Actor, Depends(require_roles(Role.patient, Role.clinician, Role.facility_admin))
 ]
 
-_REFUSALS = {
+_REFUSALS: dict[int | str, dict[str, Any]] = {
     403: {"description": "Video visit without an active telemedicine consent (`consent_required`)"},
     404: {"description": "No such bookable slot, or no patient record"},
     409: {

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ColumnElement,
     RowMapping,
     Select,
+    Table,
     and_,
     bindparam,
     exists,
@@ -27,7 +28,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from telehealth.models import (
     Appointment,
@@ -45,15 +45,26 @@ from telehealth.models import (
     VisitMode,
 )
 
-a = Appointment.__table__.c  # type: ignore[attr-defined]
-s = Slot.__table__.c  # type: ignore[attr-defined]
-f = Facility.__table__.c  # type: ignore[attr-defined]
-pr = Practitioner.__table__.c  # type: ignore[attr-defined]
-pt = Patient.__table__.c  # type: ignore[attr-defined]
-ps = PractitionerSpecialty.__table__.c  # type: ignore[attr-defined]
-cs = Consent.__table__.c  # type: ignore[attr-defined]
-ex = ScheduleException.__table__.c  # type: ignore[attr-defined]
-u = User.__table__.c  # type: ignore[attr-defined]
+# The tables, typed once: SQLModel classes do not declare `__table__` to type checkers.
+APPOINTMENT: Table = Appointment.__table__  # type: ignore[attr-defined]
+SLOT: Table = Slot.__table__  # type: ignore[attr-defined]
+FACILITY: Table = Facility.__table__  # type: ignore[attr-defined]
+PRACTITIONER: Table = Practitioner.__table__  # type: ignore[attr-defined]
+PATIENT: Table = Patient.__table__  # type: ignore[attr-defined]
+PRACTITIONER_SPECIALTY: Table = PractitionerSpecialty.__table__  # type: ignore[attr-defined]
+CONSENT: Table = Consent.__table__  # type: ignore[attr-defined]
+SCHEDULE_EXCEPTION: Table = ScheduleException.__table__  # type: ignore[attr-defined]
+USER: Table = User.__table__  # type: ignore[attr-defined]
+
+a = APPOINTMENT.c
+s = SLOT.c
+f = FACILITY.c
+pr = PRACTITIONER.c
+pt = PATIENT.c
+ps = PRACTITIONER_SPECIALTY.c
+cs = CONSENT.c
+ex = SCHEDULE_EXCEPTION.c
+u = USER.c
 
 NO_ID = uuid.UUID(int=0)  # "exclude no appointment" in the overlap check
 LIVE = a.status != AppointmentStatus.cancelled.value
@@ -127,14 +138,14 @@ SLOT_FACTS: Select[Any] = (
         )
         .label("specialty_offered"),
     )
-    .select_from(Slot.__table__)
-    .join(Facility.__table__, f.id == s.facility_id)
-    .join(Practitioner.__table__, pr.id == s.practitioner_id)
-    .join(User.__table__, u.id == pr.user_id)
+    .select_from(SLOT)
+    .join(FACILITY, f.id == s.facility_id)
+    .join(PRACTITIONER, pr.id == s.practitioner_id)
+    .join(USER, u.id == pr.user_id)
     .where(s.id == bindparam("slot_id"))
 )
 
-INSERT_APPOINTMENT = insert(Appointment.__table__)
+INSERT_APPOINTMENT = insert(APPOINTMENT)
 
 
 async def slot_facts(
@@ -170,7 +181,7 @@ async def insert_appointment(session: AsyncSession, values: dict[str, Any]) -> N
 
 # -- reading appointments -------------------------------------------------------------------
 
-_practitioner_user = aliased(User.__table__)
+_practitioner_user = USER.alias("practitioner_user")
 APPOINTMENT_VIEW: Select[Any] = (
     select(
         *a,
@@ -182,11 +193,11 @@ APPOINTMENT_VIEW: Select[Any] = (
         f.address.label("facility_address"),
         f.cancel_min_notice_minutes,
     )
-    .select_from(Appointment.__table__)
-    .join(Patient.__table__, pt.id == a.patient_id)
-    .join(Practitioner.__table__, pr.id == a.practitioner_id)
+    .select_from(APPOINTMENT)
+    .join(PATIENT, pt.id == a.patient_id)
+    .join(PRACTITIONER, pr.id == a.practitioner_id)
     .join(_practitioner_user, _practitioner_user.c.id == pr.user_id)
-    .join(Facility.__table__, f.id == a.facility_id)
+    .join(FACILITY, f.id == a.facility_id)
 )
 
 
@@ -230,7 +241,7 @@ async def cancel(
 ) -> bool:
     """Guarded: only a live booking is cancelled, so two cancels never both succeed."""
     result = await session.execute(
-        update(Appointment.__table__)
+        update(APPOINTMENT)
         .where(a.id == appointment_id, a.status == AppointmentStatus.booked.value)
         .values(
             status=AppointmentStatus.cancelled.value,
@@ -276,10 +287,10 @@ async def free_slots(session: AsyncSession, search: SlotSearch) -> list[RowMappi
             f.booking_horizon_days,
             f.booking_min_notice_minutes,
         )
-        .select_from(Slot.__table__)
-        .join(Practitioner.__table__, pr.id == s.practitioner_id)
-        .join(User.__table__, u.id == pr.user_id)
-        .join(Facility.__table__, f.id == s.facility_id)
+        .select_from(SLOT)
+        .join(PRACTITIONER, pr.id == s.practitioner_id)
+        .join(USER, u.id == pr.user_id)
+        .join(FACILITY, f.id == s.facility_id)
         .where(
             s.start_at >= search.start,
             s.start_at < search.end,

@@ -13,14 +13,14 @@ from telehealth.errors import Conflict, Forbidden, NotFound
 from telehealth.models import SlotMode, VisitMode
 
 
-def booking_window(facts: Mapping[str, Any], now: datetime) -> tuple[datetime, datetime]:
+def booking_window(facts: Mapping[Any, Any], now: datetime) -> tuple[datetime, datetime]:
     """The earliest and latest start a patient may book at this facility, from `now`."""
     earliest = now + timedelta(minutes=facts["booking_min_notice_minutes"])
     latest = now + timedelta(days=facts["booking_horizon_days"])
     return earliest, latest
 
 
-def check_bookable(facts: Mapping[str, Any] | None, mode: VisitMode, now: datetime) -> None:
+def check_bookable(facts: Mapping[Any, Any] | None, mode: VisitMode, now: datetime) -> None:
     if facts is None or not (
         facts["facility_active"]
         and facts["practitioner_active"]
@@ -56,7 +56,7 @@ def cancel_deadline(start_at: datetime, cancel_min_notice_minutes: int) -> datet
     return start_at - timedelta(minutes=cancel_min_notice_minutes)
 
 
-def check_cancellable(row: Mapping[str, Any], now: datetime) -> None:
+def check_cancellable(row: Mapping[Any, Any], now: datetime) -> None:
     if row["status"] != "booked":
         raise Conflict("booking.errors.not_active", code="not_active")
     if now > cancel_deadline(row["start_at"], row["cancel_min_notice_minutes"]):

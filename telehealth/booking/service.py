@@ -23,7 +23,7 @@ from telehealth.models import AppointmentStatus, Role, VisitMode
 MAX_SLOT_RANGE = timedelta(days=92)
 
 
-def to_public(row: Mapping[str, Any], now: datetime) -> AppointmentPublic:
+def to_public(row: Mapping[Any, Any], now: datetime) -> AppointmentPublic:
     deadline = rules.cancel_deadline(row["start_at"], row["cancel_min_notice_minutes"])
     return AppointmentPublic.model_validate(
         {
@@ -58,7 +58,7 @@ async def _validated_slot(
     specialty_id: uuid.UUID | None,
     now: datetime,
     exclude_appointment_id: uuid.UUID | None = None,
-) -> Mapping[str, Any]:
+) -> Mapping[Any, Any]:
     facts = await repository.slot_facts(
         session,
         slot_id=slot_id,
@@ -76,7 +76,7 @@ async def _validated_slot(
 async def _insert(
     session: AsyncSession,
     actor: Actor,
-    facts: Mapping[str, Any],
+    facts: Mapping[Any, Any],
     *,
     mode: VisitMode,
     reason: str,
@@ -115,7 +115,7 @@ async def _insert(
     return values
 
 
-def _view(values: Mapping[str, Any], facts: Mapping[str, Any], actor: Actor) -> dict[str, Any]:
+def _view(values: Mapping[Any, Any], facts: Mapping[Any, Any], actor: Actor) -> dict[str, Any]:
     """The new appointment as the API shows it, from what the booking already knows."""
     return {
         **values,
@@ -187,7 +187,7 @@ async def book(
 
 async def _readable(
     session: AsyncSession, actor: Actor, appointment_id: uuid.UUID
-) -> Mapping[str, Any]:
+) -> Mapping[Any, Any]:
     """The appointment if the caller may see it: its patient, or staff of its facility.
 
     Anyone else gets the same 404 as for a missing appointment: existence is private.
@@ -284,7 +284,7 @@ async def list_facility(
 
 async def _own_live(
     session: AsyncSession, actor: Actor, appointment_id: uuid.UUID, now: datetime
-) -> Mapping[str, Any]:
+) -> Mapping[Any, Any]:
     row = await repository.appointment(session, appointment_id)
     if row is None or row["patient_user_id"] != actor.user_id:
         raise NotFound("booking.errors.appointment_not_found")

@@ -8,9 +8,20 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from telehealth.booking import notices
-from telehealth.booking.repository import a, f, pr, pt, u
+from telehealth.booking.repository import (
+    APPOINTMENT,
+    FACILITY,
+    PATIENT,
+    PRACTITIONER,
+    USER,
+    a,
+    f,
+    pr,
+    pt,
+    u,
+)
 from telehealth.jobs import JobContext
-from telehealth.models import Appointment, AppointmentStatus, Facility, Patient, Practitioner, User
+from telehealth.models import AppointmentStatus
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +54,7 @@ async def send_due_reminders(ctx: JobContext) -> int:
         claimed = (
             (
                 await session.execute(
-                    update(Appointment.__table__)
+                    update(APPOINTMENT)
                     .where(a.id.in_(due.scalar_subquery()), a.reminder_sent_at.is_(None))
                     .values(reminder_sent_at=now)
                     .returning(a.id)
@@ -65,11 +76,11 @@ async def send_due_reminders(ctx: JobContext) -> int:
                         u.full_name.label("practitioner_name"),
                         f.name.label("facility_name"),
                     )
-                    .select_from(Appointment.__table__)
-                    .join(Patient.__table__, pt.id == a.patient_id)
-                    .join(Practitioner.__table__, pr.id == a.practitioner_id)
-                    .join(User.__table__, u.id == pr.user_id)
-                    .join(Facility.__table__, f.id == a.facility_id)
+                    .select_from(APPOINTMENT)
+                    .join(PATIENT, pt.id == a.patient_id)
+                    .join(PRACTITIONER, pr.id == a.practitioner_id)
+                    .join(USER, u.id == pr.user_id)
+                    .join(FACILITY, f.id == a.facility_id)
                     .where(a.id.in_(claimed))
                 )
             )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, status
 
@@ -27,7 +27,7 @@ router = APIRouter(prefix="/patients", tags=["patients"])
 
 Lang = Annotated[str, Depends(request_language)]
 
-_FIELD_ERRORS = {
+_FIELD_ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"description": "A field is malformed (CCCD, BHYT, phone, dates); nothing stored"}
 }
 

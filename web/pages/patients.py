@@ -111,7 +111,7 @@ async def register_submit(
     form = await request.form()
     values = {name: str(form.get(name, ""))[:1000] for name in (*REGISTER_FIELDS, "next")}
     shown = {k: v for k, v in values.items() if k != "password"}
-    data = {
+    data: dict[str, Any] = {
         k: (v.strip() or None) if k in ("email", "health_insurance_number") else v
         for k, v in values.items()
         if k in REGISTER_FIELDS
