@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from redis.exceptions import RedisError
 from starlette.websockets import WebSocket
 
 from signaling import protocol
@@ -147,6 +148,11 @@ class SignalingService:
             hello = await self._await_hello(conn)
             if hello is not None and await self._join(conn, hello):
                 await self._serve(conn)
+        except (RedisError, OSError) as exc:
+            # The shared room state is unreachable (Redis restarting): not a bug, and the
+            # client should come back (resume) rather than give up on the call.
+            log.warning("signaling: room state unavailable (%s)", type(exc).__name__)
+            conn.close(protocol.CLOSE_TRY_AGAIN_LATER, "try again later")
         except Exception:
             log.exception("signaling socket failed")
             conn.close(1011, "internal error")

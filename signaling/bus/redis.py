@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 
 from signaling.bus.base import Bus, BusMessage
 
@@ -21,6 +22,10 @@ SUBSCRIBE_CONFIRM_TIMEOUT = 5.0
 POOL_SIZE = 64
 POOL_WAIT_SECONDS = 10.0
 MAX_BATCH = 512
+# A lost subscription (Redis restarted) is re-made with backoff, forever: a worker whose
+# channel stays dead would silently stop relaying to its sockets.
+RESUBSCRIBE_MIN_SECONDS = 0.2
+RESUBSCRIBE_MAX_SECONDS = 5.0
 
 
 class RedisBus(Bus):
@@ -81,34 +86,68 @@ class RedisBus(Bus):
 
     @asynccontextmanager
     async def subscribe(self, *channels: str) -> AsyncIterator[AsyncIterator[BusMessage]]:
-        pubsub = self._redis.pubsub()
         names = [self._prefix + c for c in channels]
+        current: list[aioredis.client.PubSub] = []  # the live PubSub, replaced on reconnect
         try:
-            await pubsub.subscribe(*names)
-            # SUBSCRIBE is only live once Redis confirms it; until then a publish on
-            # another connection could pass us by, so wait for every confirmation.
-            early: list[BusMessage] = []
-            confirmed = 0
-            while confirmed < len(names):
-                raw = await pubsub.get_message(timeout=SUBSCRIBE_CONFIRM_TIMEOUT)
-                if raw is None:
-                    raise TimeoutError("Redis did not confirm the subscription")
-                if raw["type"] == "subscribe":
-                    confirmed += 1
-                elif raw["type"] == "message":
-                    early.append(self._decode(raw))
-            yield self._iterate(pubsub, early)
+            early = await self._subscribe(names, current)
+            yield self._iterate(names, current, early)
         finally:
-            await pubsub.aclose()
+            for pubsub in current:
+                await pubsub.aclose()
+
+    async def _subscribe(
+        self, names: list[str], current: list[aioredis.client.PubSub]
+    ) -> list[BusMessage]:
+        pubsub = self._redis.pubsub()
+        current[:] = [pubsub]
+        await pubsub.subscribe(*names)
+        # SUBSCRIBE is only live once Redis confirms it; until then a publish on
+        # another connection could pass us by, so wait for every confirmation.
+        early: list[BusMessage] = []
+        confirmed = 0
+        while confirmed < len(names):
+            raw = await pubsub.get_message(timeout=SUBSCRIBE_CONFIRM_TIMEOUT)
+            if raw is None:
+                raise TimeoutError("Redis did not confirm the subscription")
+            if raw["type"] == "subscribe":
+                confirmed += 1
+            elif raw["type"] == "message":
+                early.append(self._decode(raw))
+        return early
 
     async def _iterate(
-        self, pubsub: aioredis.client.PubSub, early: list[BusMessage]
+        self, names: list[str], current: list[aioredis.client.PubSub], early: list[BusMessage]
     ) -> AsyncIterator[BusMessage]:
         for item in early:
             yield item
-        async for raw in pubsub.listen():
-            if raw["type"] == "message":
-                yield self._decode(raw)
+        while True:
+            try:
+                async for raw in current[0].listen():
+                    if raw["type"] == "message":
+                        yield self._decode(raw)
+            except (RedisError, OSError) as exc:
+                log.warning("bus subscription lost (%s); resubscribing", type(exc).__name__)
+            # Messages published while we were away are lost (the bus is at most once);
+            # what matters is that the channel comes back without a restart.
+            for item in await self._resubscribe(names, current):
+                yield item
+
+    async def _resubscribe(
+        self, names: list[str], current: list[aioredis.client.PubSub]
+    ) -> list[BusMessage]:
+        delay = RESUBSCRIBE_MIN_SECONDS
+        while True:
+            for stale in current:
+                with contextlib.suppress(RedisError, OSError):
+                    await stale.aclose()
+            try:
+                early = await self._subscribe(names, current)
+            except (RedisError, OSError):
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RESUBSCRIBE_MAX_SECONDS)
+                continue
+            log.info("bus subscription restored (%d channels)", len(names))
+            return early
 
     def _decode(self, raw: dict[str, Any]) -> BusMessage:
         channel = raw["channel"].decode() if isinstance(raw["channel"], bytes) else raw["channel"]
