@@ -124,6 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
                           "twice changes nothing.")
     demo.set_defaults(func=_cmd_demo)
 
+    from telehealth.audit.cli import add_parser as add_audit_parser
+
+    add_audit_parser(sub)  # telehealth audit verify | checkpoint
+
     serve = sub.add_parser("serve", help="run the platform (pages, API, signaling)",
                            description="Run the whole platform with uvicorn.")
     serve.add_argument("--host", default="127.0.0.1")

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from telehealth.audit.denials import record_denial
 from telehealth.errors import AppError, Unauthorized
 from telehealth.i18n import pick_language, translate
 
@@ -70,6 +71,7 @@ def error_response(
 
 async def _app_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
+    await record_denial(request, exc)  # permission failures are audited (telehealth.audit)
     if isinstance(exc, Unauthorized) and not wants_json(request):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)

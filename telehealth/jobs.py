@@ -56,6 +56,10 @@ def registered_jobs() -> list[PeriodicJob]:
     jobs.append(PeriodicJob("consultations.escalate_overdue", 60,
                             consultation_tasks.escalate_overdue))
     jobs.append(PeriodicJob("consultations.expire_stale", 300, consultation_tasks.expire_stale))
+    from telehealth.audit import tasks as audit_tasks
+
+    # Entries after the last signed checkpoint are only hash-chained: sign heads every minute.
+    jobs.append(PeriodicJob("audit.checkpoint", 60, audit_tasks.checkpoint))
     jobs.append(PeriodicJob("quality.rollup_missed_sessions", 300,
                             quality_tasks.rollup_missed_sessions))
     jobs.append(PeriodicJob("quality.purge_raw_samples", 3600, quality_tasks.purge_raw_samples))
