@@ -1,4 +1,8 @@
-"""Dependencies shared by every domain: settings, clock, database, bus, request facts."""
+"""Dependencies shared by every domain: settings, clock, database, bus, request facts.
+
+They are `async def` on purpose: FastAPI runs a plain `def` dependency in the thread pool,
+a hop that costs more than the attribute read itself on every request.
+"""
 
 from __future__ import annotations
 
@@ -11,19 +15,19 @@ from telehealth.config import Settings
 from telehealth.db import Database
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def _clock(request: Request) -> Clock:
+async def _clock(request: Request) -> Clock:
     return request.app.state.clock  # type: ignore[no-any-return]
 
 
-def _database(request: Request) -> Database:
+async def _database(request: Request) -> Database:
     return request.app.state.db  # type: ignore[no-any-return]
 
 
-def _bus(request: Request) -> Any:
+async def _bus(request: Request) -> Any:
     return request.app.state.bus
 
 

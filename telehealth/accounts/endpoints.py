@@ -19,7 +19,10 @@ router = APIRouter(prefix="/auth", tags=["accounts"])
     summary="Log in and get a bearer token",
     description="Exchange a username and password for a bearer token for the JSON API. "
     "Repeated failures lock the username for a while (429 with Retry-After).",
-    responses={401: {"description": "Wrong username or password"}, 429: {"description": "Too many failed attempts"}},
+    responses={
+        401: {"description": "Wrong username or password"},
+        429: {"description": "Too many failed attempts"},
+    },
 )
 async def issue_token(
     body: TokenRequest,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from telehealth.db import UTCDateTime
 from telehealth.models import AuthSession, Facility, LoginAttempt, User
 
 
@@ -20,21 +21,24 @@ async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
     return await session.get(User, user_id)
 
 
+# Built once: this runs on every authenticated request.
+_LIVE_SESSION = (
+    select(AuthSession, User, Facility)
+    .join(User, User.id == AuthSession.user_id)
+    .outerjoin(Facility, Facility.id == User.facility_id)
+    .where(
+        AuthSession.token_hash == bindparam("token_hash"),
+        AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
+        AuthSession.expires_at > bindparam("now", type_=UTCDateTime()),
+        User.is_active.is_(True),  # type: ignore[attr-defined]
+    )
+)
+
+
 async def get_live_session(
     session: AsyncSession, hashed: str, now: datetime
 ) -> tuple[AuthSession, User, Facility | None] | None:
-    stmt = (
-        select(AuthSession, User, Facility)
-        .join(User, User.id == AuthSession.user_id)
-        .outerjoin(Facility, Facility.id == User.facility_id)
-        .where(
-            AuthSession.token_hash == hashed,
-            AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
-            AuthSession.expires_at > now,
-            User.is_active.is_(True),  # type: ignore[attr-defined]
-        )
-    )
-    row = (await session.execute(stmt)).first()
+    row = (await session.execute(_LIVE_SESSION, {"token_hash": hashed, "now": now})).first()
     if row is None:
         return None
     return row[0], row[1], row[2]

@@ -71,12 +71,16 @@ async def login(
     """
     username = username.strip().lower()
     await _check_throttle(session, settings, username, client_ip, now)
-    user = await repository.get_user_by_username(session, username)
-    ok = await verify_password_async(user.password_hash if user else None, password)
-    if not ok or user is None or not user.is_active:
-        user_id = user.id if user else None
-        # Release the request's transaction first: on SQLite it holds the only write lock.
-        await session.rollback()
+    found = await repository.get_user_by_username(session, username)
+    user_id = found.id if found else None
+    stored_hash = found.password_hash if found else None
+    active = bool(found and found.is_active)
+    # End the reading transaction before the deliberately slow Argon2 check: on SQLite it holds
+    # the database's only write lock, and concurrent logins would time out waiting for it.
+    await session.rollback()
+    ok = await verify_password_async(stored_hash, password)
+    user = await repository.get_user(session, user_id) if ok and user_id and active else None
+    if user is None or not user.is_active:
         async for failure_session in db.transaction():
             failure_session.add(
                 LoginAttempt(username=username, client_ip=client_ip, succeeded=False, at=now)

@@ -129,3 +129,20 @@ async def test_protected_page_redirects_to_login(client: httpx.AsyncClient) -> N
     response = await client.post("/logout", headers={"accept": "text/html"})
     assert response.status_code == 303
     assert response.headers["location"].startswith("/login?next=")
+
+
+async def test_concurrent_logins_all_succeed(client: httpx.AsyncClient, db: Database) -> None:
+    """The password check runs outside the transaction, so SQLite's write lock is never held
+    through Argon2 and simultaneous logins do not time out on each other."""
+    import asyncio
+
+    async with seeding(db) as s:
+        for n in range(20):
+            await factories.user(s, Role.patient, username=f"09123{n:05d}")
+    results = await asyncio.gather(
+        *(
+            client.post("/api/v1/auth/token", json={"username": f"09123{n:05d}", "password": factories.PASSWORD})
+            for n in range(20)
+        )
+    )
+    assert [r.status_code for r in results] == [200] * 20
