@@ -35,7 +35,8 @@ from telehealth.records.summaries import remote_care_notice
 router = APIRouter(prefix="/records", tags=["records"])
 signatures_router = APIRouter(prefix="/signatures", tags=["records"])
 
-_PRIVATE = {404: {"description": "No such document or subject, or not the caller's to see"}}
+_PRIVATE: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such document or subject, or not the caller's to see"}}
 
 
 async def draft_public(ctx: ServiceContext, subject: Subject, draft: RecordDraft) -> DraftPublic:

@@ -132,7 +132,8 @@ async def _conclude_consultation(
             "answers": answers, "summary": content.conclusion.strip(),
             "recommendations": content.recommendations.strip()}))
         return
-    given = {a["question_id"]: a["answer"] for a in answers}
+    given = {a.question_id: a.conclusion.strip() for a in content.answers
+             if a.conclusion.strip()}
     for question in await consultation_repository.questions(ctx.session, request.id):
         if question.id in given:
             question.answer = given[question.id]

@@ -22,16 +22,16 @@ MINUTES = {
 }
 
 
-async def accepted_request(api: Api, consultant: str = "cardio") -> str:
-    created = await api.open()
+async def accepted_request(caller: Api, consultant: str = "cardio") -> str:
+    created = await caller.open()
     cid = str(created["id"])
-    response = await api.act(consultant, cid, "accept", {"note": "Nhận"})
+    response = await caller.act(consultant, cid, "accept", {"note": "Nhận"})
     assert response.status_code == 200, response.text
     return cid
 
 
-async def open_minutes(api: Api, who: str, cid: str) -> dict[str, Any]:
-    response = await api.post(who, f"/records/consultations/{cid}/minutes/draft")
+async def open_minutes(caller: Api, who: str, cid: str) -> dict[str, Any]:
+    response = await caller.post(who, f"/records/consultations/{cid}/minutes/draft")
     assert response.status_code == 200, response.text
     return response.json()  # type: ignore[no-any-return]
 
@@ -45,18 +45,18 @@ def complete(draft: dict[str, Any], **overrides: Any) -> dict[str, Any]:
     return content
 
 
-async def save(api: Api, who: str, draft_id: str, content: dict[str, Any]) -> Any:
-    return await api.client.put(f"/api/v1/records/drafts/{draft_id}", json=content,
-                                headers=await api.headers(who))
+async def save(caller: Api, who: str, draft_id: str, content: dict[str, Any]) -> Any:
+    return await caller.client.put(f"/api/v1/records/drafts/{draft_id}", json=content,
+                                headers=await caller.headers(who))
 
 
-async def signed_minutes(api: Api, cid: str, who: str = "cardio", **overrides: Any
+async def signed_minutes(caller: Api, cid: str, who: str = "cardio", **overrides: Any
                          ) -> dict[str, Any]:
-    draft = await open_minutes(api, who, cid)
-    saved = await save(api, who, draft["id"], complete(draft, **overrides))
+    draft = await open_minutes(caller, who, cid)
+    saved = await save(caller, who, draft["id"], complete(draft, **overrides))
     assert saved.status_code == 200, saved.text
     assert saved.json()["missing"] == []
-    signed = await api.post(who, f"/records/drafts/{draft['id']}/sign")
+    signed = await caller.post(who, f"/records/drafts/{draft['id']}/sign")
     assert signed.status_code == 201, signed.text
     return signed.json()  # type: ignore[no-any-return]
 

@@ -11,7 +11,14 @@ from sqlmodel import col
 
 from telehealth.db import Database
 from telehealth.models import ClinicalDocument, OutboxMessage, OutboxStatus
-from tests.records.conftest import Api, accepted_request, complete, open_minutes, save, signed_minutes
+from tests.records.conftest import (
+    Api,
+    accepted_request,
+    complete,
+    open_minutes,
+    save,
+    signed_minutes,
+)
 
 
 async def test_the_draft_is_prefilled_from_the_request(api: Api) -> None:
@@ -100,7 +107,8 @@ async def test_a_correction_is_a_new_version_pointing_at_the_one_it_replaces(api
     latest = (await api.get("requester", f"/records/consultations/{cid}/minutes")).json()
     assert latest["id"] == second["id"]
     old = (await api.get("requester", f"/records/{first['id']}")).json()
-    assert old["is_latest"] is False and old["document"]["conclusion"] == first["document"]["conclusion"]
+    assert old["is_latest"] is False
+    assert old["document"]["conclusion"] == first["document"]["conclusion"]
     request = (await api.get("requester", f"/consultations/{cid}")).json()
     assert request["conclusion_summary"] == "Nhồi máu cơ tim cấp thành sau dưới."
 

@@ -172,7 +172,7 @@ def _content_from_form(subject: Subject, draft: RecordDraft, form: FormData) -> 
     }
     if subject.kind == DocumentKind.encounter_summary:
         return content | {"findings": value["findings"], "advice": value["advice"]}
-    kept = {int(i) for i in form.getlist("participant") if str(i).isdigit()}
+    kept = {int(str(i)) for i in form.getlist("participant") if str(i).isdigit()}
     people = [p for i, p in enumerate(draft.content.get("participants", [])) if i in kept]
     for line in value["participants_extra"].splitlines():
         name, _, facility = line.partition("|")
