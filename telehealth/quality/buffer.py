@@ -5,6 +5,10 @@ waiting is flooding. Each peer (room + peer id) gets its own queue, capped at `p
 when the whole buffer is full a newcomer still gets in while its peer holds less than an
 equal share, by pushing out the oldest record of the longest queue. Batches are taken
 round-robin across peers, so a backlog delays everybody equally.
+
+Every operation is O(1) per record: queues are indexed by length, so the longest is found
+without a search. A full buffer is exactly when the server is busiest: a scan over 2,000
+peers per record (the first version) stalled the writer completely under load.
 """
 
 from __future__ import annotations
@@ -24,6 +28,10 @@ class FairBuffer(Generic[T]):
         self.per_peer = per_peer
         self._queues: dict[PeerKey, deque[T]] = {}
         self._size = 0
+        # length -> the peers whose queue has that length; lengths change by one at a time,
+        # so the longest length moves by at most one per operation.
+        self._by_length: dict[int, dict[PeerKey, None]] = {}
+        self._longest = 0
 
     def __len__(self) -> int:
         return self._size
@@ -43,39 +51,56 @@ class FairBuffer(Generic[T]):
             if held >= max(1, fair_share) or not self._evict_from_longest(key):
                 return "full"
             # The newcomer is in; someone else's oldest record made room for it.
-            self._append(key, queue, item)
+            self._append(key, item)
             return "evicted"
-        self._append(key, queue, item)
+        self._append(key, item)
         return None
 
-    def _append(self, key: PeerKey, queue: deque[T] | None, item: T) -> None:
+    def _moved(self, key: PeerKey, before: int, after: int) -> None:
+        if before:
+            peers = self._by_length[before]
+            del peers[key]
+            if not peers:
+                del self._by_length[before]
+        if after:
+            self._by_length.setdefault(after, {})[key] = None
+        if after > self._longest:
+            self._longest = after
+        elif before == self._longest and before not in self._by_length:
+            self._longest = after if after else max(self._by_length, default=0)
+
+    def _append(self, key: PeerKey, item: T) -> None:
+        queue = self._queues.get(key)
         if queue is None:
             queue = self._queues[key] = deque()
         queue.append(item)
         self._size += 1
+        self._moved(key, len(queue) - 1, len(queue))
+
+    def _pop(self, key: PeerKey) -> T:
+        queue = self._queues[key]
+        item = queue.popleft()
+        self._size -= 1
+        self._moved(key, len(queue) + 1, len(queue))
+        if not queue:
+            del self._queues[key]
+        return item
 
     def _evict_from_longest(self, exclude: PeerKey) -> bool:
-        longest: PeerKey | None = None
-        length = 0
-        for key, queue in self._queues.items():
-            if key != exclude and len(queue) > length:
-                longest, length = key, len(queue)
-        if longest is None or length <= 1:
+        if self._longest <= 1:
             return False
-        self._queues[longest].popleft()
-        self._size -= 1
-        return True
+        for key in self._by_length[self._longest]:
+            if key != exclude:
+                self._pop(key)
+                return True
+        return False
 
     def take(self, limit: int) -> list[T]:
         """Up to `limit` records, one per peer per round, oldest first within a peer."""
         batch: list[T] = []
         while self._size and len(batch) < limit:
             for key in list(self._queues):
-                queue = self._queues[key]
-                batch.append(queue.popleft())
-                self._size -= 1
-                if not queue:
-                    del self._queues[key]
+                batch.append(self._pop(key))
                 if len(batch) >= limit:
                     break
         return batch

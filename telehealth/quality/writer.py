@@ -68,17 +68,19 @@ async def write_batch(
     await session.execute(insert(TABLE), [_row(r) for r in records])
 
 
+def _naive_utc(ts: datetime) -> datetime:
+    """What UTCDateTime stores; signaling stamps records in UTC already (the fast case)."""
+    return ts.replace(tzinfo=None) if ts.tzinfo is UTC else ts.astimezone(UTC).replace(tzinfo=None)
+
+
 async def _copy(session: AsyncSession, records: Sequence[CleanRecord]) -> None:
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     driver: Any = raw.driver_connection  # asyncpg.Connection, inside the session's transaction
     dumps = json.dumps
     rows = [
-        (
-            id_at(r.ts), r.room, r.user_id, r.peer_id, r.kind, r.name,
-            dumps(r.payload, separators=(",", ":")),
-            r.ts.astimezone(UTC).replace(tzinfo=None),  # UTCDateTime stores naive UTC
-        )
+        (id_at(r.ts), r.room, r.user_id, r.peer_id, r.kind, r.name, dumps(r.payload),
+         _naive_utc(r.ts))
         for r in records
     ]
     await driver.copy_records_to_table(TABLE.name, records=rows, columns=COLUMNS)

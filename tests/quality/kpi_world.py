@@ -124,7 +124,8 @@ async def seed(session: AsyncSession, w: World) -> dict[str, object]:
             + DAY / 2, updated_at=appointment.start_at + DAY / 2,
         ))
     for facility, verdict, rtt in (
-        (w.station, ConnectionVerdict.video_ok, 50.0), (w.station, ConnectionVerdict.audio_only, 400.0),
+        (w.station, ConnectionVerdict.video_ok, 50.0),
+        (w.station, ConnectionVerdict.audio_only, 400.0),
         (w.station, None, None), (w.hospital, ConnectionVerdict.video_ok, 30.0),
         (w.foreign, ConnectionVerdict.not_usable, 900.0),
     ):

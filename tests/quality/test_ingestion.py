@@ -143,7 +143,8 @@ async def test_the_background_writer_batches_and_never_raises(
             await platform.store_quality(
                 room, uid(world.clinician), f"p{n % 9}", "sample", sample(n),
                 T0 + timedelta(seconds=n))
-            await platform.store_quality(room, uid(world.clinician), "x", "sample", {"rtt_ms": -1}, T0)
+            await platform.store_quality(
+                room, uid(world.clinician), "x", "sample", {"rtt_ms": -1}, T0)
     finally:
         await platform.stop()
     assert await _count(db) == 450

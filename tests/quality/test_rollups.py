@@ -120,7 +120,11 @@ async def test_the_catch_up_job_rolls_up_a_session_nobody_ended(
 
 
 async def test_purge_deletes_old_raw_samples_in_batches_and_keeps_rollups(
-    db: Database, world: World, settings: Settings, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+    db: Database,
+    world: World,
+    settings: Settings,
+    clock: FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from telehealth.quality import tasks
 
