@@ -40,7 +40,7 @@ async def _read(db: Database, now: datetime) -> DatabaseFigures:
     figures = DatabaseFigures(up=True)
     async with db.sessionmaker() as session:
         rows = await session.execute(
-            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+            select(col(OutboxMessage.status), func.count()).group_by(col(OutboxMessage.status))
         )
         figures.outbox_by_status = {str(status): int(n) for status, n in rows.all()}
         pending = col(OutboxMessage.status) == OutboxStatus.pending

@@ -75,6 +75,7 @@ def start_sampler(app: FastAPI, bus: object) -> Sampler:
     live = getattr(app.state, "live_sessions", None)
 
     def counts() -> tuple[int, int]:
+        assert live is not None
         service = live.service
         return service.connection_count, service.room_count
 

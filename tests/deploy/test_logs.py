@@ -6,6 +6,7 @@ import io
 import json
 import logging
 import logging.config
+from collections.abc import Iterator
 
 import pytest
 
@@ -13,7 +14,7 @@ from telehealth.observability.logs import logging_config, request_id_var
 
 
 @pytest.fixture
-def json_log() -> io.StringIO:
+def json_log() -> Iterator[io.StringIO]:
     stream = io.StringIO()
     config = logging_config("json")
     config["handlers"]["default"]["stream"] = stream

@@ -19,7 +19,7 @@ from websockets.exceptions import ConnectionClosed
 from signaling.tools.client import SignalingClient
 from tests.scale.calls import join, negotiate, visit_in_session
 from tests.scale.databases import app_url, scratch_database
-from tests.scale.journey import Clinician, seed_network
+from tests.scale.journey import Clinician, consultation_request, seed_network
 from tests.scale.servers import OwnRedis, own_postgres, own_redis, platform_env, serve, stop
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
@@ -82,7 +82,9 @@ async def test_clients_of_a_stopped_worker_resume_on_the_other(
                     resumed = await join(cardio, b.ws_url, visit, resume=old_peer)
                     try:
                         assert resumed.peer_id == old_peer
-                        assert [p["peer_id"] for p in resumed.welcome["peers"]] == [guest.peer_id]
+                        assert resumed.welcome is not None
+                        peers = resumed.welcome["peers"]
+                        assert [p["peer_id"] for p in peers] == [guest.peer_id]
                         back = await guest.expect("peer-reconnected", within=10,
                                                   skip=("chat",))
                         assert back["peer_id"] == old_peer
@@ -184,9 +186,7 @@ async def test_a_postgresql_restart_answers_503_and_recovers(tmp_path: Path) -> 
                     # What was accepted before the crash is still there, and writes work.
                     detail = (await cardio.get(path)).json()
                     assert detail["status"] == "in_session"
-                    await cardio.post(f"{path}/conclude", {
-                        "answers": [{"question_id": q["id"], "answer": "Có"}
-                                    for q in detail["questions"]],
-                        "summary": "Sau sự cố", "recommendations": "Theo dõi"})
+                    await requester.post("/consultations", consultation_request(people),
+                                         expect=201)
             _no_tracebacks(tmp_path)
 
