@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from telehealth.accounts.endpoints import me_router
 from telehealth.accounts.endpoints import router as accounts_router
+from telehealth.audit.endpoints import router as audit_router
 from telehealth.booking.endpoints import router as booking_router
 from telehealth.connectivity.endpoints import router as connectivity_router
 from telehealth.consultations.attachment_endpoints import router as consultation_files_router
@@ -18,6 +19,7 @@ from telehealth.practitioners.endpoints import router as practitioner_admin_rout
 from telehealth.quality.endpoints import router as quality_router
 from telehealth.records.endpoints import router as records_router
 from telehealth.records.endpoints import signatures_router
+from telehealth.regulator.endpoints import router as regulator_router
 from telehealth.scheduling.endpoints import admin_router as schedule_admin_router
 from telehealth.scheduling.endpoints import clinician_router as agenda_router
 from telehealth.sessions.endpoints import router as sessions_router
@@ -46,4 +48,6 @@ def build_api_router() -> APIRouter:
     api.include_router(quality_router)
     api.include_router(records_router)
     api.include_router(signatures_router)
+    api.include_router(audit_router)
+    api.include_router(regulator_router)
     return api
