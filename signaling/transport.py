@@ -520,12 +520,11 @@ class SignalingService:
     async def _on_end(self, conn: Connection, message: protocol.End) -> None:
         peer_id, grant = conn.peer_id or "", conn.grant
         assert grant is not None
-        if await self._host_command(
-            conn, message, lambda s: rooms.end(s, peer_id, conn.conn_id)
-        ):
-            # Ending closes the host's own socket, which cancels this handler: record the end
-            # in a service task so the platform's write is never cut short.
-            self._spawn(self._record_room_ended(grant.room, grant.user_id))
+        if grant.role == "host":
+            # Record the end before any socket closes (closing the host's own socket cancels
+            # this handler), so whoever sees the close finds the end already recorded.
+            await self._record_room_ended(grant.room, grant.user_id)
+        await self._host_command(conn, message, lambda s: rooms.end(s, peer_id, conn.conn_id))
 
     async def _record_room_ended(self, room: str, user_id: str) -> None:
         try:

@@ -116,10 +116,13 @@ async def _assert_stored(db_url: str, cid: str) -> None:
                                 f"consultation:{cid}")
         escalated = await conn.fetchval("SELECT escalated_at IS NOT NULL FROM consultation_request"
                                         " WHERE id = $1", uuid.UUID(cid))
+        ended = await conn.fetchval("SELECT ended_at IS NOT NULL FROM live_session WHERE room = $1",
+                                    f"consultation:{cid}")
     finally:
         await conn.close()
     assert status == "in_session" and escalated
     assert [r["text"] for r in chat] == ["Huyết áp 160/95"]
+    assert ended, "the host's end of the room on worker B was recorded before sockets closed"
 
 
 def _assert_logs_are_clean(log_dir: Path, secrets: list[object]) -> None:
