@@ -35,7 +35,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         bus: Bus = (
-            RedisBus.from_url(settings.redis_url, settings.redis_prefix)
+            RedisBus.from_url(settings.redis_url, settings.bus_prefix)
             if settings.redis_url
             else MemoryBus()
         )

@@ -19,8 +19,10 @@ class SignalingSettings(BaseSettings):
     secret_key: str = "dev-insecure-secret-change-me"
     # None: in-process bus and room store (one worker only).
     redis_url: str | None = None
-    # Prefix of every Redis key and channel, so parallel deployments / test runs never collide.
-    redis_prefix: str = "vth:sig:"
+    # The deployment's Redis prefix (TELEHEALTH_REDIS_PREFIX, shared with the platform), so
+    # parallel deployments and test runs never collide. Embedded and standalone signaling
+    # derive the same bus and room-store prefixes from it and can serve one room together.
+    redis_prefix: str = "vt"
 
     stun_urls: list[str] = Field(default_factory=lambda: ["stun:stun.l.google.com:19302"])
     turn_urls: list[str] = Field(default_factory=list)
@@ -43,3 +45,11 @@ class SignalingSettings(BaseSettings):
     # Standalone mode only: where HttpPlatform reaches the platform. None: MemoryPlatform.
     platform_url: str | None = None
     platform_timeout: float = 5.0
+
+    @property
+    def bus_prefix(self) -> str:
+        return f"{self.redis_prefix}:"
+
+    @property
+    def store_prefix(self) -> str:
+        return f"{self.redis_prefix}:sig:"

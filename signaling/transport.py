@@ -54,7 +54,7 @@ class SignalingService:
         self._platform = platform
         if store is None:
             store = (
-                RedisRoomStore(bus.client, settings.redis_prefix)
+                RedisRoomStore(bus.client, settings.store_prefix)
                 if isinstance(bus, RedisBus)
                 else MemoryRoomStore()
             )

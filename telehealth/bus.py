@@ -11,5 +11,6 @@ def create_bus(settings: Settings) -> Any:
     from signaling.bus import MemoryBus, RedisBus
 
     if settings.redis_url:
+        # The same channel prefix as standalone signaling's (SignalingSettings.bus_prefix).
         return RedisBus.from_url(settings.redis_url, prefix=f"{settings.redis_prefix}:")
     return MemoryBus()

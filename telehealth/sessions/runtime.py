@@ -25,7 +25,7 @@ def signaling_settings(settings: Settings) -> SignalingSettings:
     return SignalingSettings(
         secret_key=settings.secret_key,
         redis_url=settings.redis_url,
-        redis_prefix=f"{settings.redis_prefix}:sig:",
+        redis_prefix=settings.redis_prefix,
         stun_urls=settings.stun_urls,
         turn_urls=settings.turn_urls,
         turn_secret=settings.turn_secret,
