@@ -13,6 +13,7 @@ NAV: dict[Role, list[tuple[str, str]]] = {
         ("connectivity.nav", "/connection-check"),
         ("nav.consents", "/consents"),
         ("quality.nav.rate", "/quality/visits"),
+        ("access_log.nav", "/access-log"),
         ("nav.notifications", "/notifications"),
     ],
     Role.clinician: [
@@ -31,6 +32,10 @@ NAV: dict[Role, list[tuple[str, str]]] = {
         ("nav.notifications", "/notifications"),
     ],
     Role.regulator: [
+        ("regulator.nav.reports", "/regulator/reports"),
+        ("regulator.nav.register", "/regulator/register"),
+        ("regulator.nav.audit", "/regulator/audit"),
+        ("regulator.nav.integrity", "/regulator/integrity"),
         ("quality.nav.dashboard", "/quality"),
         ("nav.notifications", "/notifications"),
     ],

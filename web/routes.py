@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from web.pages import (
+    access_log,
     admin,
     auth,
     booking,
@@ -19,6 +20,7 @@ from web.pages import (
     patients,
     quality,
     records,
+    regulator,
     sessions,
 )
 from web.templating import render
@@ -44,6 +46,7 @@ def _render_error_page(
 def install(app: FastAPI) -> None:
     app.state.render_error_page = _render_error_page
     for module in (
+        regulator, access_log,
         home, auth, sessions, patients, booking, notifications, admin, clinician, connectivity,
         consultations, records, quality,
     ):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telehealth.audit.checkpoints import checkpoint_key
-from telehealth.audit.service import record_now
+from telehealth.audit.service import record
 from telehealth.audit.verify import verify_log
 from telehealth.db import Database
 from telehealth.regulator.context import RegulatorContext
@@ -14,15 +14,13 @@ async def check(ctx: RegulatorContext, db: Database) -> IntegrityOut:
     """Verify every chain. The log is global, so every regulator sees the same verdict;
     problems name positions and entry ids only, never an entry's content."""
     key = checkpoint_key(ctx.settings.secret_key)
-    # The request's session may hold SQLite's write lock; the verifier reads on its own
-    # connection, so release it first (nothing was changed yet).
-    await ctx.session.rollback()
+    # The verifier reads on a connection of its own, in its own snapshot (on SQLite a
+    # reader beside the request's writer, which WAL allows).
     report, seconds = await verify_log(db.engine, key)
-    await record_now(db, ctx.actor, "audit.verify", resource_type="AuditEvent",
-                     outcome="success",
-                     detail={"intact": report.intact, "entries": report.entries,
-                             "problems": report.problem_count},
-                     clock=ctx.clock)
+    record(ctx.session, ctx.actor, "audit.verify", resource_type="AuditEvent",
+           detail={"intact": report.intact, "entries": report.entries,
+                   "problems": report.problem_count},
+           clock=ctx.clock)
     first = report.first_problem
     return IntegrityOut(
         intact=report.intact,

@@ -105,3 +105,14 @@ async def test_a_patient_sees_who_accessed_their_record_and_nothing_else(
     ]
     staff = await login(client, "staff.ha")
     assert (await client.get("/api/v1/me/access-log", headers=staff)).status_code == 403
+
+
+async def test_the_integrity_check_reports_an_intact_log_and_the_public_key(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    headers = await login(client, "so.a")
+    response = await client.post("/api/v1/regulator/integrity-check", headers=headers)
+    assert response.status_code == 200
+    result = response.json()
+    assert result["intact"] is True and result["entries"] >= 4
+    assert result["checkpoint_key_id"].startswith("audit-") and result["first_problem"] is None
