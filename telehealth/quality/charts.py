@@ -66,12 +66,12 @@ def line_chart(
         f"<title>{escape(title)}</title>",
     ]
     for i in range(5):  # horizontal grid and y labels
-        value = y_top * i / 4
-        y = py(value)
+        tick = y_top * i / 4
+        y = py(tick)
         parts.append(f'<line class="grid" x1="{left}" y1="{y:.1f}" x2="{width - right}" '
                      f'y2="{y:.1f}"/>')
         parts.append(f'<text class="axis" x="{left - 4}" y="{y + 4:.1f}" '
-                     f'text-anchor="end">{_fmt(value)}</text>')
+                     f'text-anchor="end">{_fmt(tick)}</text>')
     for i in range(5):  # x labels in m:ss
         x = x_end * i / 4
         parts.append(f'<text class="axis" x="{px(x):.1f}" y="{height - 8}" '
@@ -85,13 +85,13 @@ def line_chart(
         css = SERIES_CLASSES[index % len(SERIES_CLASSES)]
         segment: list[str] = []
         segments: list[list[str]] = []
-        for x, y in line.points:
-            if y is None:
+        for x, value in line.points:
+            if value is None:
                 if segment:
                     segments.append(segment)
                 segment = []
                 continue
-            segment.append(f"{px(x):.1f},{py(y):.1f}")
+            segment.append(f"{px(x):.1f},{py(value):.1f}")
         if segment:
             segments.append(segment)
         for seg in segments:

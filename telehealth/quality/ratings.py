@@ -44,7 +44,7 @@ async def _patient_joined(
     """The visit took place for this patient: they were in its room."""
     room = f"appointment:{appointment.id}"
     result = await session.execute(
-        select(SessionParticipation.id).where(
+        select(col(SessionParticipation.id)).where(
             col(SessionParticipation.room) == room, col(SessionParticipation.user_id) == user_id
         )
     )
@@ -119,7 +119,7 @@ async def my_ratable_visits(
     """The patient's recent video visits they took part in, with their rating if any."""
     rooms = (
         await session.execute(
-            select(SessionParticipation.room)
+            select(col(SessionParticipation.room))
             .where(col(SessionParticipation.user_id) == actor.user_id)
             .where(col(SessionParticipation.room).startswith("appointment:"))
             .order_by(col(SessionParticipation.last_joined_at).desc())

@@ -93,7 +93,7 @@ async def rooms_to_roll_up(
         .scalar_subquery()
     )
     statement = (
-        select(LiveSession.room)
+        select(col(LiveSession.room))
         .where(~has_rollup)
         .where(
             or_(
@@ -113,7 +113,7 @@ async def rooms_with_raw_before(session: AsyncSession, cutoff: datetime, limit: 
     """Rooms whose old raw records have no rollup yet: rolled up before the purge."""
     has_rollup = exists().where(col(SessionQualityRollup.room) == col(SessionQualityRecord.room))
     statement = (
-        select(SessionQualityRecord.room)
+        select(col(SessionQualityRecord.room))
         .where(col(SessionQualityRecord.id) < lowest_id_at(cutoff))
         .where(~has_rollup)
         .distinct()
@@ -130,7 +130,7 @@ async def purge_raw_batch(session: AsyncSession, cutoff: datetime, batch: int) -
     from another clock.
     """
     oldest = (
-        select(SessionQualityRecord.id)
+        select(col(SessionQualityRecord.id))
         .where(col(SessionQualityRecord.id) < lowest_id_at(cutoff))
         .where(col(SessionQualityRecord.recorded_at) < cutoff)
         .order_by(col(SessionQualityRecord.id))
@@ -193,7 +193,9 @@ async def facility_sessions(
         .order_by(col(LiveSession.started_at).desc())
         .limit(limit)
     )
-    rows = [(live, roll) for live, roll in (await session.execute(visits)).all()]
+    rows: list[tuple[LiveSession, SessionQualityRollup | None]] = [
+        (live, roll) for live, roll in (await session.execute(visits)).all()
+    ]
     rows += [(live, roll) for live, roll in (await session.execute(consultations)).all()]
     rows.sort(key=lambda row: row[0].started_at, reverse=True)
     return rows[:limit]
@@ -206,8 +208,11 @@ async def patient_of_room(session: AsyncSession, room: str) -> uuid.UUID | None:
         resource_id = uuid.UUID(raw_id)
     except ValueError:
         return None
-    table = {"appointment": Appointment, "consultation": ConsultationRequest}.get(kind)
-    if table is None:
+    row: Appointment | ConsultationRequest | None
+    if kind == "appointment":
+        row = await session.get(Appointment, resource_id)
+    elif kind == "consultation":
+        row = await session.get(ConsultationRequest, resource_id)
+    else:
         return None
-    row = await session.get(table, resource_id)
     return row.patient_id if row is not None else None
