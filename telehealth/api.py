@@ -12,9 +12,9 @@ from telehealth.connectivity.endpoints import router as connectivity_router
 from telehealth.consultations.attachment_endpoints import router as consultation_files_router
 from telehealth.consultations.endpoints import router as consultations_router
 from telehealth.directory.endpoints import router as directory_router
+from telehealth.facilities.admin_endpoints import router as facility_admin_router
 from telehealth.notifications.endpoints import router as notifications_router
 from telehealth.patients.endpoints import router as patients_router
-from telehealth.facilities.admin_endpoints import router as facility_admin_router
 from telehealth.practitioners.endpoints import router as practitioner_admin_router
 from telehealth.quality.endpoints import router as quality_router
 from telehealth.records.endpoints import router as records_router

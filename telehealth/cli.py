@@ -45,12 +45,17 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         _cmd_migrate(argparse.Namespace(revision="head"))
     settings = Settings()
     if args.workers > 1 and settings.is_sqlite:
-        print("Several workers need PostgreSQL and Redis (TELEHEALTH_DATABASE_URL, "
-              "TELEHEALTH_REDIS_URL); SQLite and the in-process bus serve one.", file=sys.stderr)
+        print(
+            "Several workers need PostgreSQL and Redis (TELEHEALTH_DATABASE_URL, "
+            "TELEHEALTH_REDIS_URL); SQLite and the in-process bus serve one.",
+            file=sys.stderr,
+        )
         return 2
     if args.workers > 1 and not settings.redis_url:
-        print("Several workers share live events through Redis: set TELEHEALTH_REDIS_URL.",
-              file=sys.stderr)
+        print(
+            "Several workers share live events through Redis: set TELEHEALTH_REDIS_URL.",
+            file=sys.stderr,
+        )
         return 2
     from signaling.__main__ import uvicorn_options
     from telehealth.observability import multiproc
@@ -67,8 +72,11 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         options.update(log_config=logging_config("json", args.log_level), access_log=False)
     else:
         options["access_log"] = args.access_log
-    print(f"VTelehealth on http://{args.host}:{args.port}  (database: "
-          f"{_safe_url(settings.database_url)}, bus: {'redis' if settings.redis_url else 'in-process'})")
+    bus = "redis" if settings.redis_url else "in-process"
+    print(
+        f"VTelehealth on http://{args.host}:{args.port}  "
+        f"(database: {_safe_url(settings.database_url)}, bus: {bus})"
+    )
     uvicorn.run(
         "telehealth.app:create_app",
         factory=True,
@@ -113,48 +121,73 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    migrate = sub.add_parser("migrate", help="apply database migrations",
-                             description="Apply the Alembic migrations to TELEHEALTH_DATABASE_URL.")
+    migrate = sub.add_parser(
+        "migrate",
+        help="apply database migrations",
+        description="Apply the Alembic migrations to TELEHEALTH_DATABASE_URL.",
+    )
     migrate.add_argument("--revision", default="head", help="target revision (default: head)")
     migrate.set_defaults(func=_cmd_migrate)
 
-    demo = sub.add_parser("demo", help="load the demo province (idempotent)",
-                          description="Migrate, then load a demo province: hospitals, commune "
-                          "stations, specialists with schedules, patients and staff. Running it "
-                          "twice changes nothing.")
+    demo = sub.add_parser(
+        "demo",
+        help="load the demo province (idempotent)",
+        description="Migrate, then load a demo province: hospitals, commune "
+        "stations, specialists with schedules, patients and staff. Running it "
+        "twice changes nothing.",
+    )
     demo.set_defaults(func=_cmd_demo)
 
     from telehealth.audit.cli import add_parser as add_audit_parser
 
     add_audit_parser(sub)  # telehealth audit verify | checkpoint
 
-    serve = sub.add_parser("serve", help="run the platform (pages, API, signaling)",
-                           description="Run the whole platform with uvicorn.")
+    serve = sub.add_parser(
+        "serve",
+        help="run the platform (pages, API, signaling)",
+        description="Run the whole platform with uvicorn.",
+    )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL+Redis)")
     serve.add_argument("--demo", action="store_true", help="migrate and load the demo data first")
     serve.add_argument("--migrate", action="store_true", help="apply migrations first")
-    serve.add_argument("--proxy-headers", action="store_true", help="trust X-Forwarded-* (behind nginx)")
+    serve.add_argument(
+        "--proxy-headers", action="store_true", help="trust X-Forwarded-* (behind nginx)"
+    )
     serve.add_argument("--log-level", default="info")
     serve.add_argument("--no-access-log", dest="access_log", action="store_false")
-    serve.add_argument("--graceful-timeout", type=float, default=20.0,
-                       help="seconds to finish requests on SIGTERM (keep below the "
-                       "orchestrator's grace period; see docs/deploy.md)")
+    serve.add_argument(
+        "--graceful-timeout",
+        type=float,
+        default=20.0,
+        help="seconds to finish requests on SIGTERM (keep below the "
+        "orchestrator's grace period; see docs/deploy.md)",
+    )
     serve.set_defaults(func=_cmd_serve)
 
-    worker = sub.add_parser("worker", help="run background jobs only (reminders, deliveries, SLA)",
-                            description="Run the periodic jobs without serving HTTP. Safe to run "
-                            "several at once on PostgreSQL.")
+    worker = sub.add_parser(
+        "worker",
+        help="run background jobs only (reminders, deliveries, SLA)",
+        description="Run the periodic jobs without serving HTTP. Safe to run "
+        "several at once on PostgreSQL.",
+    )
     worker.add_argument("--once", action="store_true", help="run every job once and exit")
-    worker.add_argument("--metrics-port", type=int, default=None,
-                        help="serve /metrics and /healthz on this port (0.0.0.0)")
+    worker.add_argument(
+        "--metrics-port",
+        type=int,
+        default=None,
+        help="serve /metrics and /healthz on this port (0.0.0.0)",
+    )
     worker.set_defaults(func=_cmd_worker)
 
-    verify = sub.add_parser("verify-signature", help="verify a signed document record offline",
-                            description="Check a file exported from GET /api/v1/records/{id}/"
-                            "signature-record (document, signature, public key), with no "
-                            "database. Exit 0 valid, 1 invalid, 2 unreadable.")
+    verify = sub.add_parser(
+        "verify-signature",
+        help="verify a signed document record offline",
+        description="Check a file exported from GET /api/v1/records/{id}/"
+        "signature-record (document, signature, public key), with no "
+        "database. Exit 0 valid, 1 invalid, 2 unreadable.",
+    )
     verify.add_argument("path", help="the exported JSON file")
     verify.set_defaults(func=_cmd_verify_signature)
     return parser

@@ -84,7 +84,9 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     fields = []
     for err in exc.errors():
         loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path")]
-        fields.append({"field": ".".join(loc), "message": err.get("msg", ""), "type": err.get("type")})
+        fields.append(
+            {"field": ".".join(loc), "message": err.get("msg", ""), "type": err.get("type")}
+        )
     return fields
 
 
@@ -92,7 +94,11 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     lang = request_language(request)
     return error_response(
-        request, 422, "validation_error", translate("errors.validation_error", lang), _field_errors(exc)
+        request,
+        422,
+        "validation_error",
+        translate("errors.validation_error", lang),
+        _field_errors(exc),
     )
 
 
@@ -109,23 +115,37 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 # did nothing (its transaction rolled back), so say "try again" instead of a 500 and a
 # traceback per request. The app needs no restart: the pool reconnects (pre-ping).
 OUTAGES: tuple[type[Exception], ...] = (
-    OperationalError, InterfaceError, DisconnectionError, PoolTimeoutError,
-    RedisConnectionError, RedisTimeoutError, ConnectionError,
+    OperationalError,
+    InterfaceError,
+    DisconnectionError,
+    PoolTimeoutError,
+    RedisConnectionError,
+    RedisTimeoutError,
+    ConnectionError,
 )
 RETRY_AFTER_SECONDS = "5"
 
 
 async def _unavailable(request: Request, exc: Exception) -> Response:
-    log.warning("dependency unavailable: %s", type(exc).__name__,
-                extra={"request_id": getattr(request.state, "request_id", None)})
+    log.warning(
+        "dependency unavailable: %s",
+        type(exc).__name__,
+        extra={"request_id": getattr(request.state, "request_id", None)},
+    )
     lang = request_language(request)
-    return error_response(request, 503, "service_unavailable",
-                          translate("errors.service_unavailable", lang),
-                          headers={"Retry-After": RETRY_AFTER_SECONDS})
+    return error_response(
+        request,
+        503,
+        "service_unavailable",
+        translate("errors.service_unavailable", lang),
+        headers={"Retry-After": RETRY_AFTER_SECONDS},
+    )
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error", extra={"request_id": getattr(request.state, "request_id", None)})
+    log.exception(
+        "unhandled error", extra={"request_id": getattr(request.state, "request_id", None)}
+    )
     lang = request_language(request)
     return error_response(request, 500, "internal_error", translate("errors.internal_error", lang))
 

@@ -41,27 +41,29 @@ class PeriodicJob:
 def registered_jobs() -> list[PeriodicJob]:
     """The platform's periodic jobs. Imported lazily: jobs live in the domains' tasks.py."""
     jobs: list[PeriodicJob] = []
-    from telehealth.scheduling import tasks as scheduling_tasks
-    from telehealth.notifications import tasks as notification_tasks
     from telehealth.booking import tasks as booking_tasks
-    from telehealth.outbox import tasks as outbox_tasks
     from telehealth.consultations import tasks as consultation_tasks
+    from telehealth.notifications import tasks as notification_tasks
+    from telehealth.outbox import tasks as outbox_tasks
     from telehealth.quality import tasks as quality_tasks
+    from telehealth.scheduling import tasks as scheduling_tasks
 
     jobs.append(PeriodicJob("scheduling.extend_slots", 3600, scheduling_tasks.extend_slots))
     jobs.append(PeriodicJob("booking.reminders", 60, booking_tasks.send_due_reminders))
     jobs.append(PeriodicJob("notifications.email", 30, notification_tasks.deliver_pending_emails))
     # Every 5 s: an indexed read when nothing is due, so cheap; deliveries start promptly.
     jobs.append(PeriodicJob("outbox.dispatch", 5, outbox_tasks.OutboxJob()))
-    jobs.append(PeriodicJob("consultations.escalate_overdue", 60,
-                            consultation_tasks.escalate_overdue))
+    jobs.append(
+        PeriodicJob("consultations.escalate_overdue", 60, consultation_tasks.escalate_overdue)
+    )
     jobs.append(PeriodicJob("consultations.expire_stale", 300, consultation_tasks.expire_stale))
     from telehealth.audit import tasks as audit_tasks
 
     # Entries after the last signed checkpoint are only hash-chained: sign heads every minute.
     jobs.append(PeriodicJob("audit.checkpoint", 60, audit_tasks.checkpoint))
-    jobs.append(PeriodicJob("quality.rollup_missed_sessions", 300,
-                            quality_tasks.rollup_missed_sessions))
+    jobs.append(
+        PeriodicJob("quality.rollup_missed_sessions", 300, quality_tasks.rollup_missed_sessions)
+    )
     jobs.append(PeriodicJob("quality.purge_raw_samples", 3600, quality_tasks.purge_raw_samples))
     return jobs
 

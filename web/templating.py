@@ -25,7 +25,11 @@ WEEKDAYS = {
 
 def page_language(request: Request) -> str:
     actor = getattr(request.state, "actor", None)
-    if actor is not None and not request.query_params.get("lang") and not request.cookies.get("lang"):
+    if (
+        actor is not None
+        and not request.query_params.get("lang")
+        and not request.cookies.get("lang")
+    ):
         return str(actor.lang)
     return pick_language(request.query_params.get("lang"), request.cookies.get("lang"), None)
 

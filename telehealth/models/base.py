@@ -17,7 +17,9 @@ def id_field() -> Any:
     return Field(default_factory=new_id, primary_key=True)
 
 
-def fk(target: str, *, nullable: bool = False, index: bool = True, ondelete: str | None = None) -> Any:
+def fk(
+    target: str, *, nullable: bool = False, index: bool = True, ondelete: str | None = None
+) -> Any:
     return Field(
         default=None if nullable else ...,
         foreign_key=target,

@@ -7,7 +7,9 @@ from pathlib import Path
 from signaling.config import SignalingSettings
 from telehealth.config import Settings
 
-DOC = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text(encoding="utf-8")
+DOC = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text(
+    encoding="utf-8"
+)
 
 
 def test_every_platform_and_signaling_setting_is_documented() -> None:

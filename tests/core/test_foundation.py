@@ -48,11 +48,17 @@ async def test_wrong_password_is_401_and_audited(client: httpx.AsyncClient, db: 
 
     async with seeding(db) as s:
         await factories.user(s, Role.patient, username="0912000222")
-    response = await client.post("/api/v1/auth/token", json={"username": "0912000222", "password": "wrong"})
+    response = await client.post(
+        "/api/v1/auth/token", json={"username": "0912000222", "password": "wrong"}
+    )
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "unauthorized"
     async with seeding(db) as s:
-        events = (await s.execute(select(AuditEvent).where(AuditEvent.action == "auth.login"))).scalars().all()
+        events = (
+            (await s.execute(select(AuditEvent).where(AuditEvent.action == "auth.login")))
+            .scalars()
+            .all()
+        )
     assert [e.outcome for e in events] == ["failure"]
 
 
@@ -60,7 +66,9 @@ async def test_repeated_failures_lock_the_username(client: httpx.AsyncClient, db
     async with seeding(db) as s:
         await factories.user(s, Role.patient, username="0912000333")
     for _ in range(5):
-        r = await client.post("/api/v1/auth/token", json={"username": "0912000333", "password": "nope"})
+        r = await client.post(
+            "/api/v1/auth/token", json={"username": "0912000333", "password": "nope"}
+        )
         assert r.status_code == 401
     locked = await client.post(
         "/api/v1/auth/token", json={"username": "0912000333", "password": factories.PASSWORD}
@@ -95,7 +103,9 @@ async def test_web_login_sets_a_hardened_cookie(client: httpx.AsyncClient, db: D
     assert "httponly" in cookie and "samesite=lax" in cookie
 
 
-async def test_web_post_without_csrf_token_is_refused(client: httpx.AsyncClient, db: Database) -> None:
+async def test_web_post_without_csrf_token_is_refused(
+    client: httpx.AsyncClient, db: Database
+) -> None:
     async with seeding(db) as s:
         await factories.user(s, Role.patient, username="0912000555")
     csrf = await web_login(client, "0912000555")
@@ -116,7 +126,9 @@ async def test_web_login_rejects_open_redirects(client: httpx.AsyncClient, db: D
     assert response.headers["location"] == "/"
 
 
-async def test_pages_are_vietnamese_by_default_and_switch_to_english(client: httpx.AsyncClient) -> None:
+async def test_pages_are_vietnamese_by_default_and_switch_to_english(
+    client: httpx.AsyncClient,
+) -> None:
     home = await client.get("/")
     assert 'lang="vi"' in home.text and "Đặt lịch khám" in home.text
     switched = await client.get("/lang/en?next=/")
@@ -145,7 +157,10 @@ async def test_concurrent_logins_all_succeed(client: httpx.AsyncClient, db: Data
             user.password_hash = real_cost_hash
     results = await asyncio.gather(
         *(
-            client.post("/api/v1/auth/token", json={"username": f"09123{n:05d}", "password": factories.PASSWORD})
+            client.post(
+                "/api/v1/auth/token",
+                json={"username": f"09123{n:05d}", "password": factories.PASSWORD},
+            )
             for n in range(10)
         )
     )
