@@ -3,7 +3,7 @@
 from telehealth.models.account import AuthSession, LoginAttempt, Role, User
 from telehealth.models.appointment import Appointment, AppointmentStatus, VisitMode
 from telehealth.models.attachment import Attachment, AttachmentKind
-from telehealth.models.audit import AuditEvent
+from telehealth.models.audit import AuditChainHead, AuditCheckpoint, AuditEvent
 from telehealth.models.connectivity import ConnectionCheck, ConnectionFailure, ConnectionVerdict
 from telehealth.models.consultation import (
     ConsultationActivity,
@@ -53,6 +53,8 @@ __all__ = [
     "AppointmentStatus",
     "Attachment",
     "AttachmentKind",
+    "AuditChainHead",
+    "AuditCheckpoint",
     "AuditEvent",
     "AuthSession",
     "ClinicalDocument",
