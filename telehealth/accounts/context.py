@@ -20,6 +20,9 @@ class Actor:
     auth_kind: str = "api"  # "web" (cookie) or "api" (bearer)
     lang: str = "vi"
     session_id: uuid.UUID | None = field(default=None, compare=False)
+    # Captured when the actor is resolved: pages show it even after the request's transaction
+    # rolled back (which expires `user`, and an error page must still render).
+    display_name: str = ""
 
     @property
     def user_id(self) -> uuid.UUID:

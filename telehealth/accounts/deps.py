@@ -77,6 +77,7 @@ async def optional_actor(
         auth_kind=kind,
         lang=lang,
         session_id=auth.id,
+        display_name=user.full_name,
     )
     request.state.actor = actor
     request.state.csrf_token = auth.csrf_token

@@ -99,6 +99,33 @@ async def login(
             )
         raise Unauthorized("errors.bad_credentials")
 
+    return issue(
+        session,
+        settings,
+        user,
+        kind=kind,
+        now=now,
+        client_ip=client_ip,
+        user_agent=user_agent,
+        request_id=request_id,
+        detail={"kind": kind},
+    )
+
+
+def issue(
+    session: AsyncSession,
+    settings: Settings,
+    user: User,
+    *,
+    kind: str,
+    now: datetime,
+    client_ip: str | None,
+    user_agent: str | None,
+    request_id: str | None,
+    detail: dict[str, str] | None = None,
+) -> IssuedCredential:
+    """A new web session or API token for a user who has just proved who they are (a checked
+    password, or an account created in this very transaction), in the caller's transaction."""
     ttl = settings.session_ttl_hours if kind == "web" else settings.api_token_ttl_hours
     token = new_token()
     csrf = secrets.token_urlsafe(24) if kind == "web" else None
@@ -114,13 +141,13 @@ async def login(
     )
     user.last_login_at = now
     session.add(auth)
-    session.add(LoginAttempt(username=username, client_ip=client_ip, succeeded=True, at=now))
+    session.add(LoginAttempt(username=user.username, client_ip=client_ip, succeeded=True, at=now))
     event = build_event(
         None,
         "auth.login",
         resource_type="User",
         resource_id=user.id,
-        detail={"kind": kind},
+        detail=detail or {"kind": kind},
         request_id=request_id,
         client_ip=client_ip,
     )

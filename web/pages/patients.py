@@ -124,7 +124,7 @@ async def register_submit(
     except ValidationError as exc:
         return _register_page(request, shown, form_errors(exc), status_code=422)
     try:
-        await service.register(
+        registered = await service.register(
             session,
             body,
             now=clock.now(),
@@ -132,17 +132,18 @@ async def register_submit(
             client_ip=client_ip(request),
             request_id=request_id(request),
         )
-        issued = await accounts.login(
-            db,
+        # The account was created in this transaction: log it in here, without a second
+        # password check (which would end the transaction before the account is committed).
+        issued = accounts.issue(
             session,
             settings,
-            username=body.phone,
-            password=body.password,
+            registered.user,
             kind="web",
             now=clock.now(),
             client_ip=client_ip(request),
             user_agent=request.headers.get("user-agent"),
             request_id=request_id(request),
+            detail={"kind": "web", "via": "registration"},
         )
     except FieldErrors as exc:
         return _register_page(request, shown, exc.fields, status_code=exc.status_code)
