@@ -15,7 +15,7 @@ from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from telehealth.audit.denials import record_denial
+from telehealth.audit.denials import denial_event, record_denial
 from telehealth.errors import AppError, Unauthorized
 from telehealth.i18n import pick_language, translate
 
@@ -71,7 +71,15 @@ def error_response(
 
 async def _app_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
-    await record_denial(request, exc)  # permission failures are audited (telehealth.audit)
+    # Permission failures are audited (telehealth.audit.denials): the event and the page are
+    # both made before the first await, while the caller's loaded objects are still usable.
+    denial = denial_event(request, exc)
+    response = _app_error_response(request, exc)
+    await record_denial(request, denial)
+    return response
+
+
+def _app_error_response(request: Request, exc: AppError) -> Response:
     if isinstance(exc, Unauthorized) and not wants_json(request):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
