@@ -24,6 +24,7 @@ import os
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import asyncpg
 from sqlalchemy import text
@@ -119,10 +120,10 @@ async def _floor(db: Database, writers: int, seconds: float) -> float:
     return sum(counts) / seconds
 
 
-def _chained_rows(entries: int) -> tuple[list[tuple[object, ...]], dict[int, tuple[int, str]]]:
+def _chained_rows(entries: int) -> tuple[list[tuple[Any, ...]], dict[int, tuple[int, str]]]:
     start = datetime(2026, 1, 1, tzinfo=UTC)
     heads = {shard: (0, genesis(shard)) for shard in range(SHARDS)}
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     actor, facility, patient = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     for n in range(entries):
         shard = n % SHARDS
@@ -130,7 +131,7 @@ def _chained_rows(entries: int) -> tuple[list[tuple[object, ...]], dict[int, tup
         seq += 1
         at = start + timedelta(microseconds=n * 1000)
         detail = {"mode": "video", "slot_id": str(patient)}
-        fields = {
+        fields: dict[str, Any] = {
             "shard": shard, "seq": seq, "id": new_id(), "occurred_at": at,
             "actor_user_id": actor, "actor_role": "clinician", "actor_facility_id": facility,
             "actor_province_code": "08", "action": "appointment.read",
