@@ -3,6 +3,7 @@ deliveries by a third process (`telehealth worker`)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from pathlib import Path
@@ -83,6 +84,13 @@ async def test_a_consultation_runs_across_two_workers_and_a_delivery_worker(
 
             metrics_b = await _metrics(b.base_url)
             assert _metric(metrics_b, "telehealth_http_request_duration_seconds_count") > 0
+            # The bus probe runs every 5 s (its first one may go out before the worker's own
+            # subscription is live): wait for one round trip, within a bounded time.
+            for _ in range(30):
+                if _metric(metrics_b, "telehealth_bus_lag_seconds_count") >= 1:
+                    break
+                await asyncio.sleep(0.5)
+                metrics_b = await _metrics(b.base_url)
             assert _metric(metrics_b, "telehealth_bus_lag_seconds_count") >= 1
 
         await _assert_stored(db_url, cid)
