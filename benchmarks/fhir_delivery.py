@@ -21,6 +21,7 @@ import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -114,12 +115,11 @@ async def backlog(db: Database, settings: Settings, key: SigningKey, n: int) -> 
     )
 
 
-async def steady(
-    db: Database, settings: Settings, key: SigningKey, rate: float, seconds: float
-) -> None:
-    clock = SystemClock()
+@contextlib.asynccontextmanager
+async def outbox_job_running(ctx: JobContext) -> AsyncIterator[None]:
+    """The outbox job every JOB_INTERVAL_SECONDS, as `telehealth worker` runs it, and once
+    more on the way out so the last deliveries are counted."""
     job = OutboxJob()
-    ctx = JobContext(db, settings, clock, None)
     stop = asyncio.Event()
 
     async def run_job() -> None:
@@ -130,14 +130,24 @@ async def steady(
         await job(ctx)  # the last ones
 
     runner = asyncio.create_task(run_job())
-    count = int(rate * seconds)
-    start = time.perf_counter()
-    for i in range(count):
-        await enqueue_one(db, key, clock)
-        await asyncio.sleep(max(0.0, start + (i + 1) / rate - time.perf_counter()))
-    await asyncio.sleep(JOB_INTERVAL_SECONDS + 1)
-    stop.set()
-    await runner
+    try:
+        yield
+    finally:
+        stop.set()
+        await runner
+
+
+async def steady(
+    db: Database, settings: Settings, key: SigningKey, rate: float, seconds: float
+) -> None:
+    clock = SystemClock()
+    async with outbox_job_running(JobContext(db, settings, clock, None)):
+        count = int(rate * seconds)
+        start = time.perf_counter()
+        for i in range(count):
+            await enqueue_one(db, key, clock)
+            await asyncio.sleep(max(0.0, start + (i + 1) / rate - time.perf_counter()))
+        await asyncio.sleep(JOB_INTERVAL_SECONDS + 1)
     lat = await latencies(db)
     print(
         f"steady: {count} bundles at {rate:.0f}/s, job every {JOB_INTERVAL_SECONDS:.0f} s: "

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import statistics
 import tempfile
 import time
@@ -32,6 +31,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel, col
 
 import telehealth.models  # noqa: F401  (every table, for create_all)
+from benchmarks.fhir_delivery import JOB_INTERVAL_SECONDS, outbox_job_running
 from signaling.bus.memory import MemoryBus
 from telehealth.accounts.context import Actor
 from telehealth.clock import SystemClock
@@ -66,7 +66,6 @@ from telehealth.records.drafts import open_draft
 from telehealth.records.signing import sign_draft
 from tests.fixtures.fhir_server import FhirTestServer
 
-JOB_INTERVAL_SECONDS = 5.0  # as registered in telehealth/jobs.py
 RESOURCES_PER_BUNDLE = 12  # Patient, 2 Organization, 2 Practitioner, ServiceRequest,
 # 2 Condition, Encounter, Composition, DocumentReference, Provenance
 
@@ -202,25 +201,12 @@ async def steady(db: Database, settings: Settings, world: World, rate: float,
     count = int(rate * seconds)
     ids = [await world.accepted_request(db, clock, 100_000 + i) for i in range(count)]
     since = clock.now()
-    job = OutboxJob()
-    ctx = JobContext(db, settings, clock, None)
-    stop = asyncio.Event()
-
-    async def run_job() -> None:
-        while not stop.is_set():
-            await job(ctx)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), JOB_INTERVAL_SECONDS)
-        await job(ctx)  # the last ones
-
-    runner = asyncio.create_task(run_job())
-    start = time.perf_counter()
-    for i, cid in enumerate(ids):
-        await world.sign(db, settings, clock, bus, cid)
-        await asyncio.sleep(max(0.0, start + (i + 1) / rate - time.perf_counter()))
-    await asyncio.sleep(JOB_INTERVAL_SECONDS + 1)
-    stop.set()
-    await runner
+    async with outbox_job_running(JobContext(db, settings, clock, None)):
+        start = time.perf_counter()
+        for i, cid in enumerate(ids):
+            await world.sign(db, settings, clock, bus, cid)
+            await asyncio.sleep(max(0.0, start + (i + 1) / rate - time.perf_counter()))
+        await asyncio.sleep(JOB_INTERVAL_SECONDS + 1)
     lat = await latencies(db, since)
     print(f"steady: {count} minutes at {rate:.0f}/s, job every {JOB_INTERVAL_SECONDS:.0f} s: "
           f"signing→delivered p50 {pct(lat, 50):.2f} s, p99 {pct(lat, 99):.2f} s, "
