@@ -1,4 +1,5 @@
-"""The demo province (Tuyên Quang): facilities, referral network, staff, patients, schedules.
+"""The demo province (Tuyên Quang): facilities, referral network, staff, patients, schedules,
+booked visits and remote consultations.
 
 Realistic enough to click through every role, small enough to read. Loading is one
 transaction and idempotent: if the provincial hospital exists, nothing is touched. It is
@@ -14,15 +15,18 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from telehealth.accounts.security import hash_password_async
+from telehealth.bus import create_bus
 from telehealth.clock import Clock, SystemClock
 from telehealth.config import Settings
 from telehealth.db import Database
+from telehealth.demo_consultations import load_consultations
 from telehealth.models import (
     Appointment,
     Consent,
@@ -73,9 +77,9 @@ DISTRICT_OFFER = ["noi-tong-quat", "nhi", "san-phu-khoa", "y-hoc-co-truyen"]
 FACILITIES: list[tuple[str, str, FacilityLevel, str | None, str, list[str]]] = [
     ("08001", "Bệnh viện Đa khoa tỉnh Tuyên Quang", FacilityLevel.provincial, None,
      "Phường Minh Xuân, tỉnh Tuyên Quang", [s[0] for s in SPECIALTIES]),
-    ("08010", "Trung tâm Y tế huyện Yên Sơn", FacilityLevel.district, None,
+    ("08010", "Trung tâm Y tế khu vực Yên Sơn", FacilityLevel.district, None,
      "Xã Trung Môn, tỉnh Tuyên Quang", DISTRICT_OFFER),
-    ("08020", "Trung tâm Y tế huyện Hàm Yên", FacilityLevel.district, None,
+    ("08020", "Trung tâm Y tế khu vực Hàm Yên", FacilityLevel.district, None,
      "Thị trấn Tân Yên, tỉnh Tuyên Quang", DISTRICT_OFFER[:3]),
     ("08011", "Trạm Y tế xã Thái Bình", FacilityLevel.commune, "08010", "Xã Thái Bình", ["noi-tong-quat"]),
     ("08012", "Trạm Y tế xã Lang Quán", FacilityLevel.commune, "08010", "Xã Lang Quán", ["noi-tong-quat"]),
@@ -145,10 +149,10 @@ LOGINS = [
     DemoLogin("regulator", "byt.giamsat", "Bộ Y tế (toàn quốc)"),
     DemoLogin("regulator", "syt.tuyenquang", "Sở Y tế Tuyên Quang (tỉnh 08)"),
     DemoLogin("facility_admin", "qt.bvdk", "Quản trị, Bệnh viện Đa khoa tỉnh Tuyên Quang"),
-    DemoLogin("facility_admin", "qt.yenson", "Quản trị, Trung tâm Y tế huyện Yên Sơn"),
+    DemoLogin("facility_admin", "qt.yenson", "Quản trị, Trung tâm Y tế khu vực Yên Sơn"),
     DemoLogin("clinician", "bs.hung", "BSCKII Nguyễn Văn Hùng, Tim mạch, BVĐK tỉnh"),
     DemoLogin("clinician", "bs.lan", "ThS.BS Trần Thị Lan, Nhi, BVĐK tỉnh"),
-    DemoLogin("clinician", "bs.thu", "BS Ngô Thị Thu, Nội tổng quát, TTYT Yên Sơn"),
+    DemoLogin("clinician", "bs.thu", "BS Ngô Thị Thu, Nội tổng quát, TTYT khu vực Yên Sơn"),
     DemoLogin("clinician", "yt.thaibinh", "YS Nông Thị Hà, Trạm Y tế xã Thái Bình"),
     DemoLogin("patient", "0912300001", "Nguyễn Văn Bình (CCCD 008058012345)"),
     DemoLogin("patient", "0912300002", "Hoàng Thị Hoa (CCCD 008190004567)"),
@@ -177,6 +181,8 @@ async def load_demo(settings: Settings, *, clock: Clock | None = None) -> bool:
         raise RuntimeError("the demo data (with well-known passwords) is refused in production")
     now = (clock or SystemClock()).now()
     db = Database(settings)
+    # The consultations' notifications and queue messages go out after the commit, as in the app.
+    bus = create_bus(settings)
     created = False
     try:
         # No early return inside the loop: the transaction generator must run to its end
@@ -185,9 +191,10 @@ async def load_demo(settings: Settings, *, clock: Clock | None = None) -> bool:
             stmt = select(col(Facility.id)).where(col(Facility.code) == HOSPITAL)
             if (await session.execute(stmt)).first() is None:
                 password_hash = await hash_password_async(DEMO_PASSWORD)
-                await _Loader(session, now, password_hash).load(settings)
+                await _Loader(session, now, password_hash).load(settings, bus)
                 created = True
     finally:
+        await bus.close()
         await db.dispose()
     return created
 
@@ -202,7 +209,7 @@ class _Loader:
         self.practitioners: dict[str, Practitioner] = {}
         self.patients: list[Patient] = []
 
-    async def load(self, settings: Settings) -> None:
+    async def load(self, settings: Settings, bus: Any) -> None:
         code, name, name_en = PROVINCE
         if await self.session.get(Province, code) is None:
             self.session.add(Province(code=code, name=name, name_en=name_en))
@@ -213,7 +220,7 @@ class _Loader:
         self._user("byt.giamsat", "Cục Quản lý Khám, chữa bệnh", Role.regulator)
         self._user("syt.tuyenquang", "Sở Y tế Tuyên Quang", Role.regulator, jurisdiction=code)
         self._user("qt.bvdk", "Phòng Kế hoạch tổng hợp BVĐK tỉnh", Role.facility_admin, HOSPITAL)
-        self._user("qt.yenson", "Phòng Kế hoạch TTYT Yên Sơn", Role.facility_admin, "08010")
+        self._user("qt.yenson", "Phòng Kế hoạch TTYT khu vực Yên Sơn", Role.facility_admin, "08010")
         await self._clinicians()
         await self._patients()
         ids = [p.id for p in self.practitioners.values()]
@@ -221,6 +228,7 @@ class _Loader:
             self.session, ids, now=self.now, horizon_days=settings.slot_horizon_days
         )
         await self._appointments()
+        await load_consultations(self.session, settings, bus, self.now)
 
     async def _specialty(self, code: str, vi: str, en: str) -> uuid.UUID:
         stmt = select(Specialty).where(col(Specialty.code) == code)

@@ -60,7 +60,7 @@ class MinutesContent(_Common):
         extra="forbid",
         json_schema_extra={"examples": [{
             "participants": [{"name": "BSCKII Trần Thị Bình", "role": "chair",
-                              "facility": "Trung tâm Y tế huyện Yên Sơn"}],
+                              "facility": "Trung tâm Y tế khu vực Yên Sơn"}],
             "started_at": "2026-11-23T01:00:00Z", "ended_at": "2026-11-23T01:30:00Z",
             "case_summary": "Nam 58 tuổi, đau ngực trái 2 giờ, THA 10 năm.",
             "answers": [{"question_id": "0193a1b2-0000-7000-8000-0000000000b1",

@@ -16,6 +16,7 @@ from signaling.tokens import derive_signaling_secret, mint_join_token
 from signaling.turn import build_ice_servers
 from telehealth.accounts.context import Actor
 from telehealth.audit.service import record
+from telehealth.clock import FrozenClock
 from telehealth.errors import NotFound
 from telehealth.models import SessionChatMessage, SessionParticipation, SessionQualityRecord
 from telehealth.sessions import repository
@@ -51,8 +52,14 @@ async def authorise(session: AsyncSession, actor: Actor, room: str, now: datetim
 
 
 def _audit(
-    session: AsyncSession, actor: Actor, action: str, name: RoomName, detail: dict[str, Any]
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    name: RoomName,
+    detail: dict[str, Any],
+    at: datetime,
 ) -> None:
+    # Stamped with the caller's `now` (the domain clock), like the participation it goes with.
     record(
         session,
         actor,
@@ -61,6 +68,7 @@ def _audit(
         resource_id=name.resource_id,
         purpose="telemedicine",
         detail={"room": str(name), **detail},
+        clock=FrozenClock(at),
     )
 
 
@@ -87,7 +95,7 @@ async def issue_join_ticket(
         participation.last_joined_at = now
         participation.join_count += 1
         participation.role = grant.role
-    _audit(session, actor, "session.join", name, {"role": grant.role})
+    _audit(session, actor, "session.join", name, {"role": grant.role}, now)
     # The token is checked by signaling against the wall clock (it may run in another
     # process), so its expiry comes from the wall clock too, not from the domain clock.
     wall = time.time()
@@ -117,7 +125,7 @@ async def chat_history(
 ) -> tuple[RoomGrant, Sequence[SessionChatMessage]]:
     grant = await resolve_room(session, actor, room, now)
     lines = await repository.list_chat(session, grant.room, CHAT_HISTORY_LIMIT)
-    _audit(session, actor, "session.chat.read", parse_room(grant.room), {"lines": len(lines)})
+    _audit(session, actor, "session.chat.read", parse_room(grant.room), {"lines": len(lines)}, now)
     return grant, lines
 
 

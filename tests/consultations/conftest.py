@@ -60,7 +60,7 @@ async def net(db: Database) -> Network:
     async with seeding(db) as s:
         station = await factories.facility(s, level=FacilityLevel.commune, name="Trạm Y tế xã An")
         district = await factories.facility(s, level=FacilityLevel.district,
-                                            name="Trung tâm Y tế huyện Yên Sơn")
+                                            name="Trung tâm Y tế khu vực Yên Sơn")
         province = await factories.facility(s, level=FacilityLevel.provincial,
                                             name="Bệnh viện Đa khoa tỉnh Tuyên Quang")
         central = await factories.facility(s, level=FacilityLevel.central,

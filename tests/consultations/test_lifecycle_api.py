@@ -229,7 +229,7 @@ async def test_consent_is_required(api: Api, net: Network) -> None:
 async def test_referral_targets_list_the_network(api: Api, net: Network) -> None:
     targets = (await api.get("requester", "/consultations/referral-targets")).json()
     assert [(t["name"], t["rank"]) for t in targets] == [
-        ("Trung tâm Y tế huyện Yên Sơn", 1), ("Bệnh viện Đa khoa tỉnh Tuyên Quang", 2)]
+        ("Trung tâm Y tế khu vực Yên Sơn", 1), ("Bệnh viện Đa khoa tỉnh Tuyên Quang", 2)]
     chosen = await api.open(consulting_facility_id=str(net.province.id))
     assert chosen["consulting_facility_id"] == str(net.province.id)
 

@@ -35,7 +35,7 @@ async def seed_network(libpq_url: str) -> People:
             station = await factories.facility(s, level=FacilityLevel.commune,
                                                name="Trạm Y tế xã An")
             district = await factories.facility(s, level=FacilityLevel.district,
-                                                name="Trung tâm Y tế huyện Yên Sơn")
+                                                name="Trung tâm Y tế khu vực Yên Sơn")
             s.add(ReferralLink(from_facility_id=station.id, to_facility_id=district.id, rank=1))
             cardiology = await factories.specialty(s, name="Tim mạch")
             people.specialty_id = str(cardiology.id)
