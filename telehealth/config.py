@@ -73,9 +73,16 @@ class Settings(BaseSettings):
     connection_check_timeout_seconds: float = Field(default=30.0, gt=0)
     connection_check_echo_video: bool = True
 
-    # Pool sizes matter on PostgreSQL; SQLite uses one writer anyway.
-    db_pool_size: int = 10
-    db_max_overflow: int = 20
+    # Pool sizes matter on PostgreSQL; SQLite uses one writer anyway. The pool keeps
+    # `db_pool_size` connections open: size it for a worker's usual concurrency, since
+    # overflow connections are opened and closed per request (a new PostgreSQL backend each).
+    db_pool_size: int = Field(default=20, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    # A ping before each checkout costs three round trips (BEGIN, ping, ROLLBACK on asyncpg);
+    # without it, a PostgreSQL restart fails one request per worker, which invalidates the
+    # whole pool. Turn it on behind proxies that drop idle connections silently.
+    db_pool_pre_ping: bool = False
+    db_pool_recycle_seconds: int = Field(default=1800, ge=-1)
     db_echo: bool = False
 
     # Operations: `/metrics` needs `Authorization: Bearer <metrics_token>` (open without a
@@ -120,4 +127,8 @@ class Settings(BaseSettings):
     def secure_cookies(self) -> bool:
         if self.cookie_secure is not None:
             return self.cookie_secure
+        return self.environment == "production"
+
+    @property
+    def is_production(self) -> bool:
         return self.environment == "production"

@@ -77,7 +77,8 @@ def create_engine(settings: Settings) -> AsyncEngine:
     kwargs.update(
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
-        pool_pre_ping=True,
+        pool_pre_ping=settings.db_pool_pre_ping,
+        pool_recycle=settings.db_pool_recycle_seconds,
     )
     return create_async_engine(settings.database_url, **kwargs)
 
