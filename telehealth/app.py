@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -42,6 +43,20 @@ Messages are in Vietnamese unless `Accept-Language: en` is sent.
 """
 
 
+def settle_garbage_collector() -> None:
+    """Keep the cyclic collector's pauses out of request latency in a serving process.
+
+    After startup the process holds hundreds of thousands of long-lived objects (routes,
+    models, SQLAlchemy and pydantic metadata, translations): every full collection walked
+    them all, a pause of tens of ms that landed on whichever requests were in flight.
+    Freezing them moves them out of the collector's sight for good, and a higher
+    young-generation threshold collects per-request garbage in fewer, equally short passes.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 100)
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
     clock = clock or SystemClock()
@@ -59,6 +74,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         runner.start()
         live = await start_live_sessions(app, db, bus, clock)
         sampler = observability.start_sampler(app, bus)
+        if settings.is_production:
+            settle_garbage_collector()
         try:
             yield
         finally:
