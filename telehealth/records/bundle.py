@@ -203,7 +203,7 @@ def _condition(b: _Builder, doc: dict[str, Any], subject: str, diagnosis: dict[s
             "code": "encounter-diagnosis"}]}],
         "code": _icd10(diagnosis),
         "subject": {"reference": refs["patient"]},
-        "encounter": {"reference": refs["encounter_placeholder"]},
+        "encounter": {"reference": refs["encounter_urn"]},
         "recordedDate": recorded,
         "recorder": {"reference": refs["author"]},
     }
@@ -302,11 +302,11 @@ def build_bundle(
         refs["service_request"] = _service_request(b, document, refs)
     # Conditions name the encounter and the encounter lists them: the encounter's fullUrl
     # is known before either is added because it is derived from the subject.
-    refs["encounter_placeholder"] = f"urn:uuid:{derived_id('fullUrl', f'encounter:{subject}')}"
+    refs["encounter_urn"] = f"urn:uuid:{derived_id('fullUrl', f'encounter:{subject}')}"
     conditions = [_condition(b, document, subject, d, refs, signed_at)
                   for d in document["diagnoses"]]
     refs["encounter"] = _encounter(b, document, subject, refs, participants, conditions)
-    assert refs["encounter"] == refs["encounter_placeholder"]
+    assert refs["encounter"] == refs["encounter_urn"]
 
     code, display = DOCUMENT_TYPES[kind]
     doc_type = {"coding": [{"system": LOINC, "code": code, "display": display}]}
