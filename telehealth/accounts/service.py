@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from telehealth.accounts import repository
 from telehealth.accounts.context import Actor
+from telehealth.accounts.repository import LiveSession
 from telehealth.accounts.security import new_token, token_hash, verify_password_async
 from telehealth.audit.service import build_event
 from telehealth.config import Settings
@@ -160,17 +161,17 @@ def issue(
 
 async def resolve(
     session: AsyncSession, token: str, now: datetime
-) -> tuple[AuthSession, User, str | None] | None:
+) -> tuple[LiveSession, User, str | None] | None:
     """The live session behind a presented token, its user and the user's province."""
     found = await repository.get_live_session(session, token_hash(token), now)
     if found is None:
         return None
-    auth, user, facility = found
+    user = found.user
     if user.role == Role.regulator:
         province = user.jurisdiction_province_code
     else:
-        province = facility.province_code if facility else None
-    return auth, user, province
+        province = found.facility_province_code
+    return found, user, province
 
 
 async def logout(session: AsyncSession, actor: Actor, now: datetime) -> None:

@@ -84,7 +84,8 @@ class AuditLogIsAppendOnly(RuntimeError):
     """A change or deletion of an audit row was attempted: always a bug."""
 
 
-def enqueue(session: Session, audit_event: AuditEvent) -> None:
+def enqueue(session: Session, audit_event: AuditEvent | dict[str, Any]) -> None:
+    """Queue an event (a model object, or a plain row from `audit.service.event_row`)."""
     session.info.setdefault(PENDING, []).append(audit_event)
 
 
@@ -97,11 +98,15 @@ def _create_head(connection: Connection, shard: int) -> None:
     )
 
 
-def _row(audit_event: AuditEvent) -> dict[str, Any]:
+def _row(audit_event: AuditEvent | dict[str, Any]) -> dict[str, Any]:
+    if isinstance(audit_event, dict):
+        row = {name: None for name in _COLUMNS}
+        row.update(audit_event)
+        return row
     return {name: getattr(audit_event, name) for name in _COLUMNS}
 
 
-def seal(connection: Connection, events: list[AuditEvent]) -> None:
+def seal(connection: Connection, events: list[AuditEvent | dict[str, Any]]) -> None:
     """Append `events` to one chain inside the connection's transaction."""
     shard = 0 if connection.dialect.name == "sqlite" else random.randrange(SHARDS)
     count = len(events)
@@ -113,14 +118,17 @@ def seal(connection: Connection, events: list[AuditEvent]) -> None:
     rows = []
     for audit_event in events:
         seq += 1
-        audit_event.shard, audit_event.seq = shard, seq
+        row = _row(audit_event)
+        row["shard"], row["seq"] = shard, seq
         for name in _TEXT_FIELDS:
-            setattr(audit_event, name, clean(getattr(audit_event, name)))
-        audit_event.detail = normalise_detail(audit_event.detail)
-        values = event_values(**{name: getattr(audit_event, name) for name in FIELDS})
-        text = canonical_text(values)
-        audit_event.hash = previous = entry_hash(previous, text)
-        rows.append(_row(audit_event))
+            row[name] = clean(row[name])
+        row["detail"] = normalise_detail(row["detail"])
+        values = event_values(**{name: row[name] for name in FIELDS})
+        row["hash"] = previous = entry_hash(previous, canonical_text(values))
+        if isinstance(audit_event, AuditEvent):  # the caller's object shows what was sealed
+            for name in ("shard", "seq", "hash", "detail", *_TEXT_FIELDS):
+                setattr(audit_event, name, row[name])
+        rows.append(row)
     if connection.dialect.name == "postgresql":
         # One statement: the head's new hash rides along with the INSERT as a DML CTE.
         params = {f"{name}_{i}": value for i, row in enumerate(rows) for name, value in row.items()}
@@ -155,7 +163,7 @@ def _seal_on_commit(session: Session) -> None:
     if session.get_nested_transaction() is not None:
         return  # a savepoint is released: its events wait for the outer commit
     session.flush()  # the transaction's own changes first, before the chain lock is taken
-    pending: list[AuditEvent] | None = session.info.pop(PENDING, None)
+    pending: list[AuditEvent | dict[str, Any]] | None = session.info.pop(PENDING, None)
     session.info.pop(MARKS, None)
     if pending:
         seal(session.connection(), pending)
@@ -169,7 +177,7 @@ def _mark_savepoint(session: Session, transaction: SessionTransaction) -> None:
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_rolled_back(session: Session, previous: SessionTransaction) -> None:
-    pending: list[AuditEvent] | None = session.info.get(PENDING)
+    pending: list[AuditEvent | dict[str, Any]] | None = session.info.get(PENDING)
     if previous.nested:
         mark = session.info.get(MARKS, {}).pop(id(previous), None)
         if pending is not None and mark is not None:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from telehealth.audit.sealing import enqueue
 from telehealth.clock import Clock, SystemClock
+from telehealth.ids import new_id
 from telehealth.models import AuditEvent
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 _system_clock = SystemClock()
 
 
-def build_event(
+def event_row(
     actor: Actor | None,
     action: str,
     *,
@@ -35,8 +36,10 @@ def build_event(
     clock: Clock | None = None,
     request_id: str | None = None,
     client_ip: str | None = None,
-) -> AuditEvent:
-    return AuditEvent(
+) -> dict[str, Any]:
+    """An event's columns as a plain row (what `record` queues: no model object to build)."""
+    return dict(
+        id=new_id(),
         occurred_at=(clock or _system_clock).now(),
         actor_user_id=actor.user_id if actor else None,
         actor_role=actor.role.value if actor else None,
@@ -54,11 +57,14 @@ def build_event(
     )
 
 
-def record(session: AsyncSession, actor: Actor | None, action: str, **kwargs: Any) -> AuditEvent:
+def build_event(actor: Actor | None, action: str, **kwargs: Any) -> AuditEvent:
+    """The same event as an AuditEvent, for callers that adjust it before queueing it."""
+    return AuditEvent(**event_row(actor, action, **kwargs))
+
+
+def record(session: AsyncSession, actor: Actor | None, action: str, **kwargs: Any) -> None:
     """Add an audit event to the caller's transaction: it commits or rolls back with the change."""
-    event = build_event(actor, action, **kwargs)
-    enqueue(session.sync_session, event)
-    return event
+    enqueue(session.sync_session, event_row(actor, action, **kwargs))
 
 
 async def record_now(db: Database, actor: Actor | None, action: str, **kwargs: Any) -> None:

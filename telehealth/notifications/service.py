@@ -6,13 +6,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from telehealth.db import after_commit
 from telehealth.errors import NotFound
 from telehealth.i18n import translate
+from telehealth.ids import new_id
 from telehealth.models import Notification, User
 from telehealth.notifications import repository
+
+_INSERT = insert(Notification.__table__)  # type: ignore[attr-defined]
 
 
 def user_channel(user_id: uuid.UUID) -> str:
@@ -32,7 +36,7 @@ async def notify(
     email: bool = False,
     smtp_configured: bool = False,
     **params: Any,
-) -> Notification:
+) -> uuid.UUID:
     """Write one notification in the user's language; publish it to `user:<id>` after commit.
 
     `email=True` queues an email copy when the user has an address and SMTP is configured;
@@ -43,25 +47,32 @@ async def notify(
     if user is None:
         raise ValueError(f"no user {user_id}")
     lang = user.locale or "vi"
-    note = Notification(
-        user_id=user_id,
-        kind=kind,
-        title=translate(title_key, lang, **params)[:200],
-        body=translate(body_key, lang, **params)[:2000] if body_key else "",
-        link=link,
-        created_at=now,
-        email_status="pending" if (email and smtp_configured and user.email) else "none",
-    )
-    # No flush here: the id is made client-side, and the row goes out with the caller's other
-    # changes in the commit's single flush (one round trip fewer on the booking hot path).
-    session.add(note)
+    row = {
+        "id": new_id(),
+        "user_id": user_id,
+        "kind": kind,
+        "title": translate(title_key, lang, **params)[:200],
+        "body": translate(body_key, lang, **params)[:2000] if body_key else "",
+        "link": link,
+        "created_at": now,
+        "read_at": None,
+        "email_status": "pending" if (email and smtp_configured and user.email) else "none",
+        "email_attempts": 0,
+        "email_last_error": None,
+    }
+    # One Core INSERT of a plain row: no model object, no unit of work, no ORM bulk path on
+    # the booking hot path. Core statements do not autoflush: rows the caller added through
+    # the ORM (the user this notifies may be one) go out first.
+    if session.new or session.dirty:
+        await session.flush()
+    await session.execute(_INSERT, row)
 
     payload = {
         "type": "notification",
-        "id": str(note.id),
+        "id": str(row["id"]),
         "kind": kind,
-        "title": note.title,
-        "body": note.body,
+        "title": row["title"],
+        "body": row["body"],
         "link": link,
         "created_at": now.isoformat(),
     }
@@ -70,7 +81,7 @@ async def notify(
         await bus.publish(user_channel(user_id), payload)
 
     after_commit(session, _publish)
-    return note
+    return row["id"]  # type: ignore[no-any-return]
 
 
 async def inbox(
