@@ -1,6 +1,6 @@
 """Booking throughput through the real HTTP stack on PostgreSQL, against a raw-INSERT floor.
 
-.venv/bin/python -m benchmarks.booking [--seconds 20] [--clients 32] [--workers 2]
+.venv/bin/python -m benchmarks.booking [--seconds 20] [--clients 32] [--workers 2] [--rate 300]
 
 Creates a fresh PostgreSQL database (dropped at the end), starts uvicorn with several
 workers and TELEHEALTH_REDIS_URL set (as `telehealth serve --workers N` does), and drives
@@ -9,6 +9,13 @@ fixed time. About one request in ten deliberately retries a slot that another cl
 taken, so the 409 path and the unique index are exercised under load. It prints bookings/s,
 p50/p99 latency and the number of double bookings (slots with more than one live booking,
 which must be 0), then the same booking as one raw SQL INSERT through asyncpg, and the ratio.
+
+Two HTTP runs: closed loop (each client books again as soon as it has an answer: the most
+the stack can do, and with 32 clients the latency is mostly the queue, by Little's law
+32 / throughput), then paced at `--rate` bookings/s spread over the same clients (open
+loop, latency counted from each request's due time): the latency a patient sees at that
+load. The load generator is a lean HTTP/1.1 client (benchmarks/http1.py) so that it takes
+as little as possible of the CPU it shares with the server.
 
 PostgreSQL comes from TELEHEALTH_BENCH_PG_DSN (default postgresql://postgres@127.0.0.1:5432/
 postgres) and Redis from TELEHEALTH_BENCH_REDIS_URL (default redis://127.0.0.1:6379/0).
@@ -36,6 +43,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 import telehealth.models  # noqa: F401  (the metadata must be complete before create_all)
+from benchmarks.http1 import Connection
 from telehealth.accounts.security import hash_password
 from telehealth.ids import new_id
 from telehealth.patients.terms import TERMS_VERSION
@@ -174,6 +182,62 @@ async def seed(dsn: str, *, patients: int, slots: int, start: datetime) -> dict[
     }
 
 
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _descendants(pid: int) -> list[int]:
+    found = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        for child in task.read_text().split():
+            found.extend(_descendants(int(child)))
+    return found
+
+
+def _postgres_pids() -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+class CpuMeter:
+    """CPU seconds spent by the server's processes and by PostgreSQL (all its backends, this
+    database's and the server's own housekeeping) between start() and stop()."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+
+    def _read(self) -> tuple[dict[int, float], dict[int, float]]:
+        app = {pid: _cpu_seconds(pid) for pid in _descendants(self.server_pid)}
+        return app, {pid: _cpu_seconds(pid) for pid in _postgres_pids()}
+
+    def start(self) -> None:
+        self.before = self._read()
+
+    def stop(self) -> tuple[float, float]:
+        after = self._read()
+        per_process = sorted(
+            (t - self.before[0].get(pid, 0.0) for pid, t in after[0].items()), reverse=True
+        )
+        app = sum(per_process)
+        # uvicorn's workers share one listening socket: which worker holds which keep-alive
+        # connection is up to the kernel, so the load may be uneven between them.
+        self.split = [round(100 * t / app) for t in per_process if app and t / app >= 0.05]
+        # A backend that ended during the window is missed: the pool keeps them open.
+        db = sum(t - self.before[1].get(pid, 0.0) for pid, t in after[1].items())
+        return app, db
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -232,54 +296,75 @@ async def drive_http(
     slots: list[uuid.UUID],
     seconds: float,
     warmup: float,
+    rate: float | None = None,
+    meter: CpuMeter | None = None,
 ) -> dict[str, float]:
+    """Closed loop (each client sends its next request when the last one answers) or, with
+    `rate`, open loop: requests leave at fixed times spread over the clients, and latency is
+    counted from the time a request was due, so a slow answer is not hidden by the client
+    waiting for it (no coordinated omission)."""
     counter = itertools.count()
     latencies: list[float] = []
     outcomes = {"booked": 0, "taken": 0, "other": 0}
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    host, port = base.removeprefix("http://").rsplit(":", 1)
+    clients = [Connection(host, int(port)) for _ in users]
 
-    async def login(client: httpx.AsyncClient, username: str) -> dict[str, str]:
-        r = await client.post(
-            "/api/v1/auth/token", json={"username": username, "password": PASSWORD}
+    async def login(client: Connection, username: str) -> dict[str, str]:
+        status, body = await client.json(
+            "POST", "/api/v1/auth/token", body={"username": username, "password": PASSWORD}
         )
-        r.raise_for_status()
-        return {"Authorization": f"Bearer {r.json()['access_token']}"}
+        if status != 200:
+            raise RuntimeError(f"login failed: {status} {body}")
+        return {"authorization": f"Bearer {body['access_token']}"}
 
-    clients = [httpx.AsyncClient(base_url=base, limits=limits, timeout=30) for _ in users]
     tokens = [await login(c, u[0]) for c, u in zip(clients, users, strict=True)]
     measuring = False
-    stop_at = 0.0
+    began = time.perf_counter()
+    stop_at = began + warmup + seconds
+    interval = len(clients) / rate if rate else 0.0
 
-    async def one_client(client: httpx.AsyncClient, headers: dict[str, str]) -> None:
-        while time.monotonic() < stop_at:
+    async def one_client(k: int, client: Connection, headers: dict[str, str]) -> None:
+        due = began + (k / rate if rate else 0.0)
+        while True:
+            if rate:
+                due += interval
+                delay = due - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            if time.perf_counter() >= stop_at:
+                return
             n = next(counter)
             index = n - 1 if n % RETAKE_EVERY == 0 and n else n
             body = {"slot_id": str(slots[index]), "mode": "video", "reason": "Tái khám"}
-            started = time.perf_counter()
-            r = await client.post("/api/v1/appointments", headers=headers, json=body)
+            started = due if rate else time.perf_counter()
+            status, answer = await client.json(
+                "POST", "/api/v1/appointments", body=body, headers=headers
+            )
             elapsed = time.perf_counter() - started
             if not measuring:
                 continue
             latencies.append(elapsed)
-            if r.status_code == 201:
+            if status == 201:
                 outcomes["booked"] += 1
-            elif r.status_code == 409 and r.json()["error"]["code"] in (
-                "slot_taken",
-                "overlapping",
-            ):
+            elif status == 409 and answer["error"]["code"] in ("slot_taken", "overlapping"):
                 outcomes["taken"] += 1
             else:
                 outcomes["other"] += 1
 
-    stop_at = time.monotonic() + warmup + seconds
-    tasks = [asyncio.create_task(one_client(c, h)) for c, h in zip(clients, tokens, strict=True)]
+    tasks = [
+        asyncio.create_task(one_client(k, c, h))
+        for k, (c, h) in enumerate(zip(clients, tokens, strict=True))
+    ]
     await asyncio.sleep(warmup)
     measuring = True
-    began = time.perf_counter()
+    if meter:
+        meter.start()
+    measured_from = time.perf_counter()
     await asyncio.gather(*tasks)
-    wall = time.perf_counter() - began
+    wall = time.perf_counter() - measured_from
+    app_cpu, db_cpu = meter.stop() if meter else (0.0, 0.0)
     for c in clients:
-        await c.aclose()
+        await c.close()
     latencies.sort()
     return {
         "bookings_per_s": outcomes["booked"] / wall,
@@ -290,6 +375,8 @@ async def drive_http(
         "taken": outcomes["taken"],
         "other": outcomes["other"],
         "slots_used": next(counter),
+        "app_cpu_ms": app_cpu * 1000 / max(len(latencies), 1),
+        "db_cpu_ms": db_cpu * 1000 / max(len(latencies), 1),
     }
 
 
@@ -317,7 +404,10 @@ async def raw_insert_floor(
         async with pool.acquire() as conn:
             statement = await conn.prepare(sql)
             while time.monotonic() < stop_at:
-                slot_id, practitioner_id, facility_id, start, end, _ = rows[next(counter)]
+                index = next(counter)
+                if index >= len(rows):
+                    raise RuntimeError("the floor ran out of seeded slots: seed more")
+                slot_id, practitioner_id, facility_id, start, end, _ = rows[index]
                 await statement.fetch(
                     new_id(),
                     slot_id,
@@ -357,8 +447,8 @@ async def main(args: argparse.Namespace) -> None:
     await create_database(name)
     server = None
     try:
-        # Enough slots for the HTTP run and, after it, the raw-INSERT run.
-        n_slots = int((args.seconds + args.warmup) * 2500) + 50_000
+        # Enough slots for the two HTTP runs and, after them, the raw-INSERT run.
+        n_slots = int((args.seconds + args.warmup) * 2 * 2500) + int(min(args.seconds, 10)) * 15_000
         start = (datetime.now(UTC) + timedelta(days=1)).replace(
             second=0, microsecond=0, tzinfo=None
         )
@@ -369,12 +459,21 @@ async def main(args: argparse.Namespace) -> None:
         await wait_ready(base)
         slots: list[uuid.UUID] = world["slots"]  # type: ignore[assignment]
         users = world["users"]  # type: ignore[assignment]
-        http = await drive_http(base, users, slots, args.seconds, args.warmup)
+        meter = CpuMeter(server.pid)
+        http = await drive_http(base, users, slots, args.seconds, args.warmup, meter=meter)
+        used = http["slots_used"] + 10
+        paced = None
+        if args.rate:
+            request_rate = args.rate * RETAKE_EVERY / (RETAKE_EVERY - 1)
+            paced = await drive_http(
+                base, users, slots[used:], args.seconds, args.warmup, rate=request_rate
+            )
+            used += paced["slots_used"] + 10
         server.terminate()
         server.wait(timeout=30)
         server = None
         doubled = await double_bookings(dsn)
-        rows = world["rows"][http["slots_used"] + 10 :]  # type: ignore[index]
+        rows = world["rows"][used:]  # type: ignore[index]
         floor = await raw_insert_floor(dsn, rows, users, args.clients, min(args.seconds, 10))
         doubled += await double_bookings(dsn)
     finally:
@@ -393,6 +492,22 @@ async def main(args: argparse.Namespace) -> None:
         f"{http['taken']} refused as taken, {http['other']} other)"
     )
     print(f"  latency p50/p99   {http['p50_ms']:8.1f} / {http['p99_ms']:.1f} ms")
+    print(
+        f"  CPU per request   {http['app_cpu_ms']:8.2f} ms app workers, "
+        f"{http['db_cpu_ms']:.2f} ms PostgreSQL (app CPU split between processes: "
+        f"{' / '.join(f'{p} %' for p in meter.split)})"
+    )
+    if paced is not None:
+        print(
+            f"paced: {args.rate:.0f} bookings/s offered over the {args.clients} clients "
+            "(latency from each request's due time):"
+        )
+        print(
+            f"  bookings/s        {paced['bookings_per_s']:8.0f}   "
+            f"(requests/s {paced['requests_per_s']:.0f}; {paced['booked']} booked, "
+            f"{paced['taken']} refused as taken, {paced['other']} other)"
+        )
+        print(f"  latency p50/p99   {paced['p50_ms']:8.1f} / {paced['p99_ms']:.1f} ms")
     print(f"  double bookings   {doubled:8d}")
     print(f"floor: one raw INSERT through asyncpg, {args.clients} connections:")
     print(f"  inserts/s         {floor:8.0f}")
@@ -407,4 +522,10 @@ if __name__ == "__main__":
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=300.0,
+        help="bookings/s offered in the paced (open-loop) run after the closed-loop one; 0: skip",
+    )
     asyncio.run(main(parser.parse_args()))
