@@ -44,6 +44,7 @@ from sqlmodel import SQLModel
 
 import telehealth.models  # noqa: F401  (the metadata must be complete before create_all)
 from benchmarks.http1 import Connection
+from benchmarks.machine import MachineMeter
 from telehealth.accounts.security import hash_password
 from telehealth.ids import new_id
 from telehealth.patients.terms import TERMS_VERSION
@@ -460,14 +461,17 @@ async def main(args: argparse.Namespace) -> None:
         slots: list[uuid.UUID] = world["slots"]  # type: ignore[assignment]
         users = world["users"]  # type: ignore[assignment]
         meter = CpuMeter(server.pid)
-        http = await drive_http(base, users, slots, args.seconds, args.warmup, meter=meter)
+        with MachineMeter() as closed_machine:
+            http = await drive_http(base, users, slots, args.seconds, args.warmup, meter=meter)
         used = http["slots_used"] + 10
         paced = None
+        paced_machine = MachineMeter()
         if args.rate:
             request_rate = args.rate * RETAKE_EVERY / (RETAKE_EVERY - 1)
-            paced = await drive_http(
-                base, users, slots[used:], args.seconds, args.warmup, rate=request_rate
-            )
+            with paced_machine:
+                paced = await drive_http(
+                    base, users, slots[used:], args.seconds, args.warmup, rate=request_rate
+                )
             used += paced["slots_used"] + 10
         server.terminate()
         server.wait(timeout=30)
@@ -497,6 +501,7 @@ async def main(args: argparse.Namespace) -> None:
         f"{http['db_cpu_ms']:.2f} ms PostgreSQL (app CPU split between processes: "
         f"{' / '.join(f'{p} %' for p in meter.split)})"
     )
+    print(f"  {closed_machine.summary()}")
     if paced is not None:
         print(
             f"paced: {args.rate:.0f} bookings/s offered over the {args.clients} clients "
@@ -508,6 +513,7 @@ async def main(args: argparse.Namespace) -> None:
             f"{paced['taken']} refused as taken, {paced['other']} other)"
         )
         print(f"  latency p50/p99   {paced['p50_ms']:8.1f} / {paced['p99_ms']:.1f} ms")
+        print(f"  {paced_machine.summary()}")
     print(f"  double bookings   {doubled:8d}")
     print(f"floor: one raw INSERT through asyncpg, {args.clients} connections:")
     print(f"  inserts/s         {floor:8.0f}")
