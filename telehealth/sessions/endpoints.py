@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from signaling.affinity import with_room_key
 from signaling.config import SignalingSettings
 from telehealth.accounts.deps import CurrentActor
 from telehealth.db import SessionDep
@@ -42,7 +43,9 @@ _ROOM_ERRORS: dict[int | str, dict[str, str]] = {
         "For the appointment's practitioner (role `host`) or patient (role `guest`, who waits "
         "in the waiting room until admitted), or a consultation's participants. The token "
         "is valid for 5 minutes and names one user, one room and one role. Open a WebSocket "
-        "to `ws_url` and send `{\"type\":\"hello\",\"token\":…}` (signaling protocol v1; to "
+        "to `ws_url` as given (its opaque `room_key` parameter lets the proxy place both "
+        "peers of a room on one signaling worker) and send "
+        "`{\"type\":\"hello\",\"token\":…}` (signaling protocol v1; to "
         "resume after a dropped socket, get a new token and add `\"resume\": <peer_id>`). "
         "Every issued token is recorded in the audit log."
     ),
@@ -60,7 +63,7 @@ async def issue_join_token(
     return JoinTokenResponse(
         token=ticket.token,
         expires_at=ticket.expires_at,
-        ws_url=settings.signaling_ws_url,
+        ws_url=with_room_key(settings.signaling_ws_url, ticket.room_key),
         ice_servers=ticket.ice_servers,
         role=ticket.grant.role,
         room=ticket.grant.room,

@@ -26,7 +26,7 @@ class JoinTokenResponse(BaseModel):
                 {
                     "token": "eyJ2IjoxLCJ1aWQiOiIw….q3Jm…",
                     "expires_at": "2026-11-23T01:05:00Z",
-                    "ws_url": "/ws/signaling/v1",
+                    "ws_url": "/ws/signaling/v1?room_key=q3JmX0tqLWx6",
                     "ice_servers": [
                         {"urls": ["stun:turn.vtelehealth.vn:3478"]},
                         {
@@ -44,7 +44,12 @@ class JoinTokenResponse(BaseModel):
     )
     token: str = Field(description="Send it in the first message: `{type: hello, token}`")
     expires_at: datetime = Field(description="Join before this; fetch a new token to resume")
-    ws_url: str = Field(description="The signaling WebSocket, relative to this origin or absolute")
+    ws_url: str = Field(
+        description=(
+            "The signaling WebSocket, relative to this origin or absolute; open it as given "
+            "(its `room_key` parameter is opaque and routes the room's peers to one worker)"
+        )
+    )
     ice_servers: list[dict[str, Any]] = Field(description="RTCIceServer entries (TURN: timed)")
     role: Literal["host", "participant", "guest"]
     room: str

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from signaling.affinity import derive_affinity_secret, room_key
 from signaling.config import SignalingSettings
 from signaling.tokens import derive_signaling_secret, mint_join_token
 from signaling.turn import build_ice_servers
@@ -40,6 +41,8 @@ class JoinTicket:
     token: str
     expires_at: datetime
     ice_servers: list[dict[str, Any]]
+    # Opaque: the proxy routes both peers of the room to one signaling worker by it.
+    room_key: str
 
 
 async def authorise(session: AsyncSession, actor: Actor, room: str, now: datetime) -> RoomGrant:
@@ -117,7 +120,10 @@ async def issue_join_ticket(
         now=wall,
     )
     expires_at = datetime.fromtimestamp(int(wall) + JOIN_TOKEN_TTL_SECONDS, UTC)
-    return JoinTicket(grant=grant, token=token, expires_at=expires_at, ice_servers=ice)
+    key = room_key(derive_affinity_secret(signaling.secret_key), grant.room)
+    return JoinTicket(
+        grant=grant, token=token, expires_at=expires_at, ice_servers=ice, room_key=key
+    )
 
 
 async def chat_history(

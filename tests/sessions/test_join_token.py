@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from sqlalchemy import select
 
+from signaling.affinity import derive_affinity_secret, room_key
 from signaling.tokens import derive_signaling_secret, verify_join_token
 from telehealth.clock import FrozenClock
 from telehealth.config import Settings
@@ -38,12 +40,36 @@ async def test_patient_of_the_appointment_joins_as_guest(
     response = await _token(client, visit.patient_user.username, visit.room)
     assert response.status_code == 200, response.text
     body = response.json()
-    assert (body["role"], body["room"], body["ws_url"]) == ("guest", visit.room, "/ws/signaling/v1")
+    assert (body["role"], body["room"]) == ("guest", visit.room)
     assert body["display_name"] == visit.patient_name
     grant = verify_join_token(derive_signaling_secret(settings.secret_key), body["token"])
     assert (grant.user_id, grant.room, grant.role) == (
         str(visit.patient_user.id), visit.room, "guest")
     assert isinstance(body["ice_servers"], list)
+
+
+async def test_signaling_url_carries_the_room_key_and_nothing_of_the_room(
+    client: httpx.AsyncClient, visit: VideoVisit, room_open: FrozenClock, settings: Settings
+) -> None:
+    doctor = (await _token(client, visit.doctor.username, visit.room)).json()
+    patient = (await _token(client, visit.patient_user.username, visit.room)).json()
+    url = urlsplit(doctor["ws_url"])
+    assert url.path == "/ws/signaling/v1"
+    key = room_key(derive_affinity_secret(settings.secret_key), visit.room)
+    assert parse_qs(url.query) == {"room_key": [key]}
+    assert patient["ws_url"] == doctor["ws_url"]  # both peers of the room, one worker
+    resource_id = visit.room.split(":", 1)[1]
+    assert resource_id not in doctor["ws_url"] and resource_id.replace("-", "") not in key
+
+
+async def test_rooms_get_different_room_keys(
+    client: httpx.AsyncClient, db: Database, visit: VideoVisit, room_open: FrozenClock
+) -> None:
+    async with seeding(db) as session:
+        other = await video_visit(session, START)
+    first = (await _token(client, visit.doctor.username, visit.room)).json()["ws_url"]
+    second = (await _token(client, other.doctor.username, other.room)).json()["ws_url"]
+    assert first.startswith("/ws/signaling/v1?room_key=") and first != second
 
 
 async def test_practitioner_hosts_with_title_in_display_name(

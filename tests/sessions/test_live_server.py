@@ -7,6 +7,7 @@ import asyncio
 import httpx
 from sqlalchemy import select
 
+from signaling import PROTOCOL_PATH
 from signaling.tools.client import SignalingClient
 from telehealth.clock import FrozenClock
 from telehealth.config import Settings
@@ -24,8 +25,10 @@ async def _visit(live: LiveApp) -> VideoVisit:
 
 async def _join(live: LiveApp, username: str, room: str) -> SignalingClient:
     ticket = await live.join_token(username, room)
-    assert ticket["ws_url"] == "/ws/signaling/v1"
-    client = await SignalingClient.connect(live.ws_url)
+    # Opened as the browser does: the path the platform gave, room key included.
+    ws_url = str(ticket["ws_url"])
+    assert ws_url.startswith(f"{PROTOCOL_PATH}?room_key=")
+    client = await SignalingClient.connect(live.ws_url.removesuffix(PROTOCOL_PATH) + ws_url)
     await client.hello(str(ticket["token"]))
     return client
 
