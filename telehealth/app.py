@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from telehealth import error_handlers
-from telehealth.api import build_api_router
+from telehealth.api import include_api
 from telehealth.bus import create_bus
 from telehealth.clock import Clock, SystemClock
 from telehealth.config import Settings
@@ -123,12 +123,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         return JSONResponse({"status": "ok" if ready else "unavailable", "checks": checks},
                             status_code=200 if ready else 503)
 
-    app.include_router(build_api_router())
-    install_live_sessions(app, settings)
-
     from web import routes as web_routes
 
-    web_routes.install(app)
+    # Routes are matched in order, and each included router costs microseconds to try:
+    # static files first (one prefix test), then the API, then the pages.
     static_dir = Path(web_routes.__file__).resolve().parent / "static"
     app.mount("/static", StaticFiles(directory=static_dir), name="static")
+    include_api(app)
+    install_live_sessions(app, settings)
+    web_routes.install(app)
     return app
