@@ -46,6 +46,13 @@ def test_every_part_of_the_platform_is_there(compose: dict[str, Any]) -> None:
     assert len(images) == 1, "app, worker and migrations must run the same release"
 
 
+def test_app_runs_one_worker_per_container_for_room_affinity(compose: dict[str, Any]) -> None:
+    # uvicorn's workers share one socket nginx cannot address one by one; containers it can.
+    command = compose["services"]["app"]["command"]
+    assert command[command.index("--workers") + 1] == "1"
+    assert compose["services"]["app"]["deploy"]["replicas"] >= 2
+
+
 def test_app_starts_after_migrations_and_healthy_dependencies(compose: dict[str, Any]) -> None:
     services = compose["services"]
     for name in ("app", "worker"):

@@ -7,6 +7,7 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
+from signaling.affinity import ROOM_KEY_PARAM
 from tests.deploy.manifests import K8S, k8s_documents, k8s_object, load_yaml
 
 # The oldest Kubernetes we support and the newest the schemas know.
@@ -82,6 +83,26 @@ def test_services_select_existing_pods() -> None:
         if doc["kind"] == "Service":
             selector = doc["spec"]["selector"].items()
             assert any(set(selector) <= set(labels) for labels in pods), doc["metadata"]["name"]
+
+
+def test_signaling_sockets_reach_one_pod_per_room() -> None:
+    (container,) = _pod("Deployment", "vtelehealth-app")["containers"]
+    command = container["command"]
+    assert command[command.index("--workers") + 1] == "1"
+    ingresses = [d for _, d in DOCUMENTS if d["kind"] == "Ingress"]
+    hashed = {}
+    for ingress in ingresses:
+        for rule in ingress["spec"]["rules"]:
+            for path in rule["http"]["paths"]:
+                key = ingress["metadata"].get("annotations", {}).get(
+                    "nginx.ingress.kubernetes.io/upstream-hash-by")
+                hashed[path["path"]] = (key, path["backend"]["service"]["name"])
+    assert hashed["/ws/"][0] == f"$arg_{ROOM_KEY_PARAM}"
+    assert hashed["/"][0] is None  # pages and API stay evenly balanced
+    # Hashing applies to a whole backend: signaling has a Service of its own, on the app pods.
+    assert hashed["/ws/"][1] != hashed["/"][1]
+    service = k8s_object("Service", hashed["/ws/"][1])
+    assert service["spec"]["selector"] == k8s_object("Service", hashed["/"][1])["spec"]["selector"]
 
 
 def test_migration_job_runs_the_release_image_once() -> None:

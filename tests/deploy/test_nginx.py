@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from signaling.affinity import ROOM_KEY_PARAM
 from tests.deploy.manifests import DEPLOY
 
 CONF = (DEPLOY / "nginx/nginx.conf").read_text()
@@ -31,6 +32,27 @@ def test_signaling_sockets_are_upgraded() -> None:
     assert "proxy_set_header Connection $connection_upgrade" in ws
     # Longer than the client's 10 s ping and uvicorn's 20 s ping.
     assert int(re.search(r"proxy_read_timeout (\d+)s", ws).group(1)) > 20  # type: ignore[union-attr]
+
+
+def test_signaling_sockets_are_routed_by_room_key() -> None:
+    ws = _block("location /ws/")
+    upstream = re.search(r"proxy_pass http://(\w+);", ws).group(1)  # type: ignore[union-attr]
+    balanced = _block(f"upstream {upstream} ")
+    (variable,) = re.findall(r"^\s*hash (\$\w+) consistent;$", balanced, re.M)
+    # The same instances as every other request, addressed one by one.
+    assert re.findall(r"server (\S+)", balanced) == re.findall(
+        r"server (\S+)", _block("upstream telehealth_app "))
+    affinity = _block(f"map $arg_{ROOM_KEY_PARAM} {variable} ")
+    assert re.search(rf"default\s+\$arg_{ROOM_KEY_PARAM};", affinity)
+    # No key: spread per connection, never every keyless socket onto one instance.
+    assert re.search(r'""\s+\$request_id;', affinity)
+
+
+def test_pages_and_api_are_not_routed_by_room() -> None:
+    assert "hash " not in _block("upstream telehealth_app ")
+    upstreams = re.findall(r"proxy_pass http://(\w+);", CONF)
+    assert upstreams.count("telehealth_signaling") == 1  # /ws/ only
+    assert set(upstreams) == {"telehealth_app", "telehealth_signaling"}
 
 
 def test_tls_is_terminated_and_http_redirects() -> None:
