@@ -2,7 +2,10 @@
 
 Targets, each measured under the same load:
   ours-1w   python -m signaling, one worker (in-process bus)
-  ours-2w   two python -m signaling processes sharing Redis (peers placed at random)
+  ours-2w   two python -m signaling processes sharing Redis; `--placement room` (default,
+            as in production) puts both peers of a room on the worker its room key picks
+            (docs/deploy.md, room affinity), `--placement random` puts each peer on a
+            random worker (half the pairs then relay across Redis)
   bare      a bare `websockets` relay (the Python floor: no auth, no rooms, no checks)
   peerjs    the PeerJS server (npm `peer`, installed in benchmarks/peerjs)
 
@@ -12,6 +15,7 @@ Phases per target, all sockets connected first:
   throughput  every pair bounces one signal back and forth as fast as it can (closed
               loop, 1 message in flight per pair); relayed messages/s
 Server CPU µs per relayed message comes from /proc (both workers + Redis for ours-2w).
+Each target's line ends with the machine's busy share and hypervisor steal over its run.
 
     .venv/bin/python benchmarks/signaling.py --rooms 1000 --latency-seconds 20
 """
@@ -32,6 +36,7 @@ import signal
 import subprocess
 import sys
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,10 +44,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.machine import MachineMeter  # noqa: E402
+from signaling.affinity import derive_affinity_secret, room_key  # noqa: E402
 from signaling.tokens import derive_signaling_secret, mint_join_token  # noqa: E402
 from signaling.tools.serve import free_port  # noqa: E402
 
 SECRET_KEY = "bench-secret"
+PLACEMENTS = ("room", "random")
 CLIENT_PROCESSES = 2
 CANDIDATE = "candidate:842163049 1 udp 1677729535 203.0.113.7 46154 typ srflx raddr 10.0.0.5 rport 46154 generation 0 ufrag sXyZ network-cost 999"  # noqa: E501
 SAMPLE = {"rtt_ms": 23.5, "jitter_ms": 2.1, "packets_lost": 0, "packets_received": 1500,
@@ -237,13 +245,24 @@ class Peer:
         return None
 
 
+def room_worker(urls: list[str], room: int) -> str:
+    """The worker a room's key picks, as nginx's `hash` does (CRC32 of the key, modulo)."""
+    key = room_key(derive_affinity_secret(SECRET_KEY), f"bench-{room}")
+    return urls[zlib.crc32(key.encode()) % len(urls)]
+
+
 async def client_main(kind: str, urls: list[str], rooms: list[int], seed: int, conn: Any,
-                      latency_seconds: float, throughput_seconds: float) -> None:
+                      latency_seconds: float, throughput_seconds: float,
+                      placement: str) -> None:
     rng = random.Random(seed)
     pairs = []
     for room in rooms:
-        a = Peer(kind, rng.choice(urls), room, "a")
-        b = Peer(kind, rng.choice(urls), room, "b")
+        if placement == "room":
+            url_a = url_b = room_worker(urls, room)
+        else:
+            url_a, url_b = rng.choice(urls), rng.choice(urls)
+        a = Peer(kind, url_a, room, "a")
+        b = Peer(kind, url_b, room, "b")
         a.other, b.other = b, a
         pairs.append((a, b))
     sem = asyncio.Semaphore(50)
@@ -264,7 +283,7 @@ async def client_main(kind: str, urls: list[str], rooms: list[int], seed: int, c
     conn.recv()  # go
 
     latencies: list[int] = []
-    mode = {"phase": "latency", "count": 0}
+    mode: dict[str, Any] = {"phase": "latency", "count": 0}
 
     async def reader(peer: Peer) -> None:
         async for raw in peer.ws:
@@ -308,14 +327,15 @@ async def client_main(kind: str, urls: list[str], rooms: list[int], seed: int, c
 
 
 def client_process(kind: str, urls: list[str], rooms: list[int], seed: int, conn: Any,
-                   latency_seconds: float, throughput_seconds: float) -> None:
+                   latency_seconds: float, throughput_seconds: float, placement: str) -> None:
     try:
         import uvloop
 
         uvloop.install()
     except ImportError:
         pass
-    asyncio.run(client_main(kind, urls, rooms, seed, conn, latency_seconds, throughput_seconds))
+    asyncio.run(client_main(kind, urls, rooms, seed, conn, latency_seconds, throughput_seconds,
+                            placement))
 
 
 # --- driver ------------------------------------------------------------------------------
@@ -339,7 +359,7 @@ def run_target(name: str, args: argparse.Namespace) -> dict[str, Any]:
             parent, child = ctx.Pipe()
             proc = ctx.Process(target=client_process, args=(
                 target.kind, target.urls, rooms[i::CLIENT_PROCESSES], 1000 + i, child,
-                args.latency_seconds, args.throughput_seconds), daemon=True)
+                args.latency_seconds, args.throughput_seconds, args.placement), daemon=True)
             proc.start()
             links.append(parent)
             procs.append(proc)
@@ -395,6 +415,9 @@ def main() -> None:
     parser.add_argument("--latency-seconds", type=float, default=20.0)
     parser.add_argument("--throughput-seconds", type=float, default=10.0)
     parser.add_argument("--targets", default="ours-1w,ours-2w,bare,peerjs")
+    parser.add_argument("--placement", choices=PLACEMENTS, default="room",
+                        help="ours-2w: both peers of a room on the worker its room key picks "
+                             "(production), or each peer on a random worker")
     parser.add_argument("--json", help="also write the results here")
     parser.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -408,14 +431,20 @@ def main() -> None:
         sys.exit("node is required for the PeerJS anchor")
     results = {}
     for name in names:
-        print(f"-- {name}: {args.rooms} rooms, {args.rooms * 2} sockets", flush=True)
-        results[name] = run_target(name, args)
+        placed = f", placement {args.placement}" if name == "ours-2w" else ""
+        print(f"-- {name}: {args.rooms} rooms, {args.rooms * 2} sockets{placed}", flush=True)
+        with MachineMeter() as machine:
+            results[name] = run_target(name, args)
         r = results[name]
+        if name == "ours-2w":
+            r["placement"] = args.placement
+        r["busy_share"], r["steal_share"] = machine.busy_share, machine.steal_share
         print(f"   relay p50 {r['p50_ms']:.2f} ms  p99 {r['p99_ms']:.2f} ms  max "
               f"{r['max_ms']:.1f} ms ({r['latency_samples']} samples, "
               f"{r['latency_cpu_us_per_msg']:.0f} µs CPU/msg at 1 msg/s/peer)", flush=True)
         print(f"   throughput {r['msgs_per_s']:.0f} msg/s, {r['cpu_us_per_msg']:.1f} µs server "
               f"CPU/msg, {r['rss_per_conn_kib']:.1f} KiB RSS/connection", flush=True)
+        print(f"   {machine.summary()}", flush=True)
     if "peerjs" in results:
         base = results["peerjs"]
         for name, r in results.items():
