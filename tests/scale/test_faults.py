@@ -17,7 +17,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from signaling.tools.client import SignalingClient
-from tests.scale.calls import join, negotiate, visit_in_session
+from tests.scale.calls import join, leave_and_close, negotiate, visit_in_session
 from tests.scale.databases import app_url, scratch_database
 from tests.scale.journey import Clinician, consultation_request, seed_network
 from tests.scale.servers import OwnRedis, own_postgres, own_redis, platform_env, serve, stop
@@ -139,14 +139,18 @@ async def _redis_restart(db_url: str, redis: OwnRedis, tmp_path: Path) -> None:
                 await _eventually(
                     lambda s=server: _ready(s.base_url), f"{server.base_url} ready again")
             # Live rooms work across workers again, without restarting either server.
+            # Each try leaves the room cleanly, so a retry after a failed one does not meet
+            # the earlier try's peers (a fresh join replaces them: `peer-left`, `removed`).
             async def call_works() -> bool:
-                host = await join(cardio, a.ws_url, visit)
-                guest = await join(requester, b.ws_url, visit)
+                opened: list[SignalingClient] = []
                 try:
+                    host = await join(cardio, a.ws_url, visit)
+                    opened.append(host)
+                    guest = await join(requester, b.ws_url, visit)
+                    opened.append(guest)
                     await negotiate(guest, host)
                 finally:
-                    await guest.close()
-                    await host.close()
+                    await leave_and_close(*opened)
                 return True
             await _eventually(call_works, "a call across both workers", within=40)
 
