@@ -116,7 +116,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             checks["database"] = f"error: {type(exc).__name__}"
         try:
             await app.state.bus.publish("health", {"probe": "readyz"})
-            checks["bus"] = "ok"
+            # Publishing works as soon as Redis is back; receiving needs this worker's
+            # subscriptions re-made (with backoff), else relays to its sockets are lost.
+            lost = app.state.bus.lost_subscriptions
+            checks["bus"] = "ok" if not lost else f"error: {lost} subscription(s) being restored"
         except Exception as exc:
             checks["bus"] = f"error: {type(exc).__name__}"
         ready = all(v == "ok" for v in checks.values())

@@ -28,3 +28,12 @@ class Bus(ABC):
 
     @abstractmethod
     async def close(self) -> None: ...
+
+    @property
+    def lost_subscriptions(self) -> int:
+        """Subscriptions currently cut off and being re-made: messages to them are lost.
+
+        A worker with a lost subscription cannot receive what other workers relay to its
+        sockets, so it is not ready (`/readyz`) until this is back to 0.
+        """
+        return 0

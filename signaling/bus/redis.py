@@ -43,6 +43,11 @@ class RedisBus(Bus):
         self._pending: list[tuple[str, str, asyncio.Future[None]]] = []
         self._wake = asyncio.Event()
         self._flusher: asyncio.Task[None] | None = None
+        self._lost = 0
+
+    @property
+    def lost_subscriptions(self) -> int:
+        return self._lost
 
     @classmethod
     def from_url(cls, url: str, prefix: str = "vth:") -> RedisBus:
@@ -129,7 +134,12 @@ class RedisBus(Bus):
                 log.warning("bus subscription lost (%s); resubscribing", type(exc).__name__)
             # Messages published while we were away are lost (the bus is at most once);
             # what matters is that the channel comes back without a restart.
-            for item in await self._resubscribe(names, current):
+            self._lost += 1
+            try:
+                early = await self._resubscribe(names, current)
+            finally:
+                self._lost -= 1
+            for item in early:
                 yield item
 
     async def _resubscribe(
