@@ -81,7 +81,7 @@ class World:
             self.station = Facility(code="08001", name="Trạm Y tế xã An",
                                     level=FacilityLevel.commune, province_code="08",
                                     created_at=now)
-            self.district = Facility(code="08002", name="Trung tâm Y tế huyện Yên Sơn",
+            self.district = Facility(code="08002", name="Trung tâm Y tế khu vực Yên Sơn",
                                      level=FacilityLevel.district, province_code="08",
                                      created_at=now)
             self.specialty = Specialty(code="cardio", name_vi="Tim mạch", name_en="Cardiology")

@@ -66,7 +66,7 @@ async def _facilities(s: AsyncSession, w: World) -> None:
         ("hA", FacilityLevel.provincial, A, "Bệnh viện Đa khoa tỉnh Tuyên Quang"),
         ("sA", FacilityLevel.commune, A, "Trạm Y tế xã Tràng Đà"),
         ("hB", FacilityLevel.central, B, "Bệnh viện Bạch Mai"),
-        ("dB", FacilityLevel.district, B, "Trung tâm Y tế huyện Sóc Sơn"),
+        ("dB", FacilityLevel.district, B, "Trung tâm Y tế khu vực Sóc Sơn"),
     ):
         facility = await factories.facility(s, level=level, province_code=province, name=title)
         w.facilities[name] = facility.id
