@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 from urllib.parse import quote
 
 import httpx
@@ -17,6 +18,21 @@ class PlatformError(Exception):
     """The platform could not do what was asked (the caller decides what the peer sees)."""
 
 
+class QualityRecord(NamedTuple):
+    """One `stats` sample or connection `event` of one peer, stamped by the server.
+
+    A tuple, not a frozen dataclass: one is built per sample (tens of thousands a second
+    at peak), and a frozen dataclass's `__init__` costs several times as much.
+    """
+
+    room: str
+    user_id: str
+    peer_id: str
+    kind: QualityKind
+    payload: dict[str, Any]  # the sample as sent, or {"name": …, "detail": {…}}
+    ts: datetime
+
+
 class PlatformPort(Protocol):
     """All the platform does for signaling. Every `ts` is an aware UTC datetime."""
 
@@ -25,16 +41,13 @@ class PlatformPort(Protocol):
     ) -> None:
         """Persist one chat line; raise to refuse it (then it is not relayed)."""
 
-    async def store_quality(
-        self,
-        room: str,
-        user_id: str,
-        peer_id: str,
-        kind: QualityKind,
-        payload: dict[str, Any],
-        ts: datetime,
-    ) -> None:
-        """Persist a `stats` sample or a connection `event` of one peer."""
+    async def store_quality_many(self, records: Sequence[QualityRecord]) -> None:
+        """Persist a batch of samples and events (of any peers and rooms), best effort.
+
+        Signaling hands over whatever its quality queue holds, up to a few hundred records
+        per call. The platform checks each record on its own: a bad one is dropped and
+        counted there, never the batch. Raising means the whole batch was not stored.
+        """
 
     async def room_ended(self, room: str, user_id: str, ts: datetime) -> None:
         """A host ended the room; the platform may conclude the consultation."""
@@ -68,19 +81,8 @@ class MemoryPlatform:
              "display_name": display_name, "text": text, "ts": ts}
         )
 
-    async def store_quality(
-        self,
-        room: str,
-        user_id: str,
-        peer_id: str,
-        kind: QualityKind,
-        payload: dict[str, Any],
-        ts: datetime,
-    ) -> None:
-        self.quality.append(
-            {"room": room, "user_id": user_id, "peer_id": peer_id,
-             "kind": kind, "payload": payload, "ts": ts}
-        )
+    async def store_quality_many(self, records: Sequence[QualityRecord]) -> None:
+        self.quality.extend(record._asdict() for record in records)
 
     async def room_ended(self, room: str, user_id: str, ts: datetime) -> None:
         self.ended.append({"room": room, "user_id": user_id, "ts": ts})
@@ -110,19 +112,14 @@ class HttpPlatform:
              "display_name": display_name, "text": text, "ts": rfc3339(ts)},
         )
 
-    async def store_quality(
-        self,
-        room: str,
-        user_id: str,
-        peer_id: str,
-        kind: QualityKind,
-        payload: dict[str, Any],
-        ts: datetime,
-    ) -> None:
+    async def store_quality_many(self, records: Sequence[QualityRecord]) -> None:
         await self._post(
-            "quality",
-            {"room": room, "user_id": user_id, "peer_id": peer_id,
-             "kind": kind, "payload": payload, "ts": rfc3339(ts)},
+            "quality/batch",
+            {"records": [
+                {"room": r.room, "user_id": r.user_id, "peer_id": r.peer_id,
+                 "kind": r.kind, "payload": r.payload, "ts": rfc3339(r.ts)}
+                for r in records
+            ]},
         )
 
     async def room_ended(self, room: str, user_id: str, ts: datetime) -> None:

@@ -4,72 +4,119 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from collections import deque
 
-from signaling.platform import PlatformPort, QualityKind
+from signaling.platform import PlatformPort, QualityRecord
+
+__all__ = ["QualityRecord", "QualitySink"]
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class QualityRecord:
-    room: str
-    user_id: str
-    peer_id: str
-    kind: QualityKind
-    payload: dict[str, Any]
-    ts: datetime
-
-
 class QualitySink:
-    """A bounded queue drained by a few tasks.
+    """A bounded queue drained in batches by a few tasks.
 
     Quality data is best effort: a slow platform must never delay a signal
     relayed on the same socket, so records are queued, and dropped (counted,
-    logged) when the queue is full.
+    logged) when the queue is full. Each drain task takes whatever is queued, up
+    to `batch` records, and hands it over in one `store_quality_many` call: the
+    per-record cost of a call and a task switch is paid once per batch.
+
+    While the queue is full the transport asks `full` before parsing a frame, and
+    drops a frame that can only be a `stats` or `event` unread (`shed`): parsing
+    a sample that will be dropped anyway would take the loop time the platform
+    needs to catch up.
     """
 
-    def __init__(self, platform: PlatformPort, maxsize: int = 10_000, workers: int = 4) -> None:
+    def __init__(
+        self, platform: PlatformPort, maxsize: int = 10_000, workers: int = 4, batch: int = 500
+    ) -> None:
+        if maxsize < 1 or workers < 1 or batch < 1:
+            raise ValueError("maxsize, workers and batch must be positive")
         self._platform = platform
-        self._queue: asyncio.Queue[QualityRecord] = asyncio.Queue(maxsize)
+        self._maxsize = maxsize
+        self._batch = batch
+        self._queue: deque[QualityRecord] = deque()
+        self._ready = asyncio.Event()  # set while records wait
+        self._emptied = asyncio.Event()  # set when a drain task leaves nothing pending
+        self._in_flight = 0
         self._workers = workers
         self._tasks: list[asyncio.Task[None]] = []
+        # Records and frames dropped because the queue was full; `shed` is the part
+        # of them dropped before parsing (a malformed one among them counts too).
         self.dropped = 0
-        self.failed = 0
+        self.shed_unparsed = 0
+        self.failed = 0  # records of batches the platform raised on
+        self.batches = 0
+
+    @property
+    def full(self) -> bool:
+        return len(self._queue) >= self._maxsize
+
+    @property
+    def pending(self) -> int:
+        return len(self._queue) + self._in_flight
 
     def start(self) -> None:
         self._tasks = [asyncio.create_task(self._drain()) for _ in range(self._workers)]
 
     def put(self, record: QualityRecord) -> None:
-        try:
-            self._queue.put_nowait(record)
-        except asyncio.QueueFull:
-            self.dropped += 1
-            if self.dropped % 1000 == 1:
-                log.warning("quality queue full: %d records dropped so far", self.dropped)
+        if len(self._queue) >= self._maxsize:
+            self._count_drop()
+            return
+        self._queue.append(record)
+        self._ready.set()
+
+    def shed(self) -> None:
+        """Count a quality frame dropped unread because the queue is full."""
+        self.shed_unparsed += 1
+        self._count_drop()
+
+    def _count_drop(self) -> None:
+        self.dropped += 1
+        if self.dropped % 1000 == 1:
+            log.warning(
+                "quality queue full: %d records dropped so far (%d of them unparsed)",
+                self.dropped, self.shed_unparsed,
+            )
 
     async def stop(self, flush_timeout: float = 2.0) -> None:
         try:
             async with asyncio.timeout(flush_timeout):
-                await self._queue.join()
+                while self.pending:
+                    self._emptied.clear()
+                    await self._emptied.wait()
         except TimeoutError:
-            log.warning("quality queue not flushed: %d records lost", self._queue.qsize())
+            log.warning("quality queue not flushed: %d records lost", self.pending)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def _drain(self) -> None:
+        queue, limit = self._queue, self._batch
         while True:
-            record = await self._queue.get()
+            await self._ready.wait()
+            if not queue:
+                self._ready.clear()
+                continue
+            if len(queue) <= limit:
+                batch = list(queue)
+                queue.clear()
+            else:
+                batch = [queue.popleft() for _ in range(limit)]
+            if not queue:
+                self._ready.clear()
+            self._in_flight += len(batch)
             try:
-                await self._platform.store_quality(
-                    record.room, record.user_id, record.peer_id, record.kind, record.payload,
-                    record.ts,
-                )
+                await self._platform.store_quality_many(batch)
+                self.batches += 1
             except Exception:
-                self.failed += 1
-                log.exception("store_quality failed (room %s)", record.room)
+                self.failed += len(batch)
+                log.exception("store_quality_many failed (%d records)", len(batch))
             finally:
-                self._queue.task_done()
+                self._in_flight -= len(batch)
+                if not queue and not self._in_flight:
+                    self._emptied.set()
+            # A platform that buffers in memory returns without suspending: let the sockets
+            # run between two batches rather than empty a long queue in one go.
+            await asyncio.sleep(0)

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
 
-from signaling.platform import INTERNAL_PREFIX
+from signaling.platform import INTERNAL_PREFIX, QualityRecord
 from signaling.tokens import derive_service_token
 from telehealth.db import SessionDep
 from telehealth.deps import ClockDep, SettingsDep
@@ -22,6 +22,7 @@ from telehealth.sessions.access import ROOM_KINDS
 from telehealth.sessions.schemas import (
     InternalChat,
     InternalQuality,
+    InternalQualityBatch,
     InternalRoomEnded,
     RoomStatus,
 )
@@ -51,15 +52,29 @@ async def store_chat(body: InternalChat, _: SignalingService, session: SessionDe
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/quality", status_code=status.HTTP_204_NO_CONTENT, summary="Store a sample/event")
-async def store_quality(
-    body: InternalQuality, _: SignalingService, session: SessionDep
+@router.post(
+    "/quality", status_code=status.HTTP_202_ACCEPTED,
+    summary="Hand over one sample/event (signaling before batches; as /quality/batch)",
+)
+async def store_quality(body: InternalQuality, _: SignalingService, request: Request) -> Response:
+    return await store_quality_batch(InternalQualityBatch(records=[body]), _, request)
+
+
+@router.post(
+    "/quality/batch", status_code=status.HTTP_202_ACCEPTED,
+    summary="Hand over a batch of samples/events (checked, buffered, written in batches)",
+)
+async def store_quality_batch(
+    body: InternalQualityBatch, _: SignalingService, request: Request
 ) -> Response:
-    item = service.QualityItem(
-        body.room, str(body.user_id), body.peer_id, body.kind, body.payload, body.ts
+    # The same path as embedded signaling's: each record checked on its own, the fair
+    # buffer, the batch writer and its counters (GET /api/v1/quality/ingest-status).
+    platform = request.app.state.live_sessions.platform
+    await platform.store_quality_many(
+        QualityRecord(r.room, str(r.user_id), r.peer_id, r.kind, r.payload, r.ts)
+        for r in body.records
     )
-    service.add_quality(session, [item])
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+    return Response(status_code=status.HTTP_202_ACCEPTED)
 
 
 @router.post("/room-ended", status_code=status.HTTP_204_NO_CONTENT, summary="A host ended a room")

@@ -1,10 +1,11 @@
 """DatabasePlatform: signaling's PlatformPort backed by this app's database (embedded signaling).
 
 Chat is written and committed before `store_chat` returns, because signaling relays a
-line only after it is stored. Quality samples are many and best effort: they are
-checked (telehealth.quality.ingest), buffered with a share per peer, and written in
-batches, one statement per batch (telehealth.quality.writer); a session's rollup is
-computed when its host ends it.
+line only after it is stored. Quality samples are many and best effort: signaling hands
+them over in batches (`store_quality_many`); each is checked on its own
+(telehealth.quality.ingest), buffered with a share per peer, and written in batches, one
+statement per batch (telehealth.quality.writer); a session's rollup is computed when its
+host ends it.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from signaling.platform import PlatformError, QualityKind
+from signaling.platform import PlatformError, QualityKind, QualityRecord
 from telehealth.clock import Clock
 from telehealth.db import Database
 from telehealth.quality import rollups as quality_rollups
@@ -86,6 +88,12 @@ class DatabasePlatform:
         except ValueError as exc:  # a user id that is not ours: refuse, never relay
             raise PlatformError(f"chat refused: {exc}") from exc
 
+    async def store_quality_many(self, records: Iterable[QualityRecord]) -> None:
+        """Signaling's batch: each record is checked and buffered on its own; never raises."""
+        accept = self._accept
+        for record in records:
+            accept(*record)
+
     async def store_quality(
         self,
         room: str,
@@ -95,7 +103,13 @@ class DatabasePlatform:
         payload: dict[str, Any],
         ts: datetime,
     ) -> None:
-        # Never raises: a bad sample costs a counter, not the session.
+        """One record: what `store_quality_many` does for each of its records."""
+        self._accept(room, user_id, peer_id, kind, payload, ts)
+
+    def _accept(
+        self, room: Any, user_id: Any, peer_id: Any, kind: Any, payload: Any, ts: Any
+    ) -> None:
+        # Never raises: a bad sample costs a counter, not the session (nor its batch).
         try:
             record = clean_record(room, user_id, peer_id, kind, payload, ts)
         except InvalidRecord as exc:

@@ -92,6 +92,10 @@ class InternalQuality(BaseModel):
     ts: datetime
 
 
+class InternalQualityBatch(BaseModel):
+    records: list[InternalQuality] = Field(max_length=2000)
+
+
 class InternalRoomEnded(BaseModel):
     room: str = Field(max_length=80)
     user_id: uuid.UUID

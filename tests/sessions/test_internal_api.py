@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import select
 
-from signaling.platform import INTERNAL_PREFIX, HttpPlatform
+from signaling.platform import INTERNAL_PREFIX, HttpPlatform, QualityRecord
 from signaling.tokens import derive_service_token
 from telehealth.clock import FrozenClock
 from telehealth.config import Settings
@@ -32,16 +33,19 @@ async def test_without_the_service_token_nothing_is_stored(
 
 
 async def test_http_platform_stores_chat_quality_and_end_through_the_api(
-    client: httpx.AsyncClient, settings: Settings, db: Database, visit: VideoVisit,
-    room_open: FrozenClock,
+    app: FastAPI, client: httpx.AsyncClient, settings: Settings, db: Database,
+    visit: VideoVisit, room_open: FrozenClock,
 ) -> None:
     platform = _platform(client, settings)
     uid, now = str(visit.doctor.id), room_open.now()
     assert await platform.is_room_closed(visit.room) is False
     await platform.store_chat(visit.room, uid, "p1", "BS Bình", "Chào anh", now)
-    await platform.store_quality(visit.room, uid, "p1", "sample", {"rtt_ms": 20}, now)
+    await platform.store_quality_many([QualityRecord(visit.room, uid, "p1", "sample",
+                                                     {"rtt_ms": 20}, now)])
     await platform.room_ended(visit.room, uid, now)
     assert await platform.is_room_closed(visit.room) is True
+    # Quality goes through the same buffer as embedded signaling's: written in batches.
+    assert await app.state.live_sessions.platform.flush() == 1
     async with seeding(db) as session:
         chat = (await session.execute(select(SessionChatMessage))).scalar_one()
         sample = (await session.execute(select(SessionQualityRecord))).scalar_one()
@@ -59,3 +63,22 @@ async def test_unknown_room_kind_answers_404_which_counts_as_closed(
         f"{INTERNAL_PREFIX}/rooms/lobby%3A1/closed",
         headers={"Authorization": f"Bearer {derive_service_token(settings.secret_key)}"})
     assert response.status_code == 404
+
+
+async def test_a_quality_batch_keeps_its_good_records_and_counts_the_bad_ones(
+    app: FastAPI, client: httpx.AsyncClient, settings: Settings, db: Database,
+    visit: VideoVisit, room_open: FrozenClock,
+) -> None:
+    platform = _platform(client, settings)
+    uid, now = str(visit.doctor.id), room_open.now()
+    await platform.store_quality_many([
+        QualityRecord(visit.room, uid, "p1", "sample", {"rtt_ms": 20}, now),
+        QualityRecord(visit.room, uid, "p1", "sample", {"rtt_ms": 10**9}, now),  # no link
+        QualityRecord(visit.room, uid, "p1", "event", {"name": "failed", "detail": {}}, now),
+    ])
+    live = app.state.live_sessions.platform
+    assert await live.flush() == 2
+    assert live.counters.invalid == {"out_of_range": 1}
+    async with seeding(db) as session:
+        rows = (await session.execute(select(SessionQualityRecord))).scalars().all()
+    assert sorted(r.kind for r in rows) == ["event", "sample"]
