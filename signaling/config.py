@@ -41,6 +41,9 @@ class SignalingSettings(BaseSettings):
     max_peers_per_room: int = 6
     # Outbound frames queued for one slow socket before it is closed (1013).
     max_outbound_queue: int = 1024
+    # Quality records (stats, events) waiting for the platform, on this worker; past it
+    # they are dropped and counted, and stats/event frames without an id are not parsed.
+    quality_queue_size: int = 10_000
 
     # Standalone mode only: where HttpPlatform reaches the platform. None: MemoryPlatform.
     platform_url: str | None = None

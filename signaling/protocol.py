@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -149,6 +150,32 @@ def parse_client_message(text: str) -> ClientMessage:
     if parser is None:
         raise ProtocolError(ERR_BAD_MESSAGE, f"unknown type {kind!r}", msg_id)
     return parser(obj, msg_id)
+
+
+# `{"type":"stats"` or `{"type":"event"` at the very start, JSON whitespace allowed.
+_QUALITY_PREFIX = re.compile(r'[ \t\n\r]*\{[ \t\n\r]*"type"[ \t\n\r]*:[ \t\n\r]*"(?:stats|event)"')
+
+
+def is_unacked_quality_frame(text: str) -> bool:
+    """True only if `text` can be nothing but a `stats` or `event` message without an id.
+
+    Asked, without parsing, while the quality queue is full: such a frame is dropped
+    unread, since it would be dropped after parsing anyway and needs no answer. It must
+    never say True for any other message, even a hostile one, so it is strict:
+    - the frame starts with the key "type" and the value "stats" or "event";
+    - it has no backslash, so no key or string is escaped: a second "type" key (JSON
+      keeps the last one) or an "id" key can only be spelled literally;
+    - `"type"` appears once and `"id"` not at all (a sample with an unknown "id" key, or
+      a string value "type", is merely parsed as usual).
+    A frame that passes and is not valid JSON was a malformed stats or event: dropping
+    it unanswered instead of answering bad_message is the one difference.
+    """
+    return (
+        _QUALITY_PREFIX.match(text) is not None
+        and "\\" not in text
+        and '"id"' not in text
+        and text.count('"type"') == 1
+    )
 
 
 def message_type(message: ClientMessage) -> str:

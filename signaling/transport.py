@@ -22,9 +22,9 @@ from signaling import room as rooms
 from signaling.bus import Bus, RedisBus
 from signaling.config import SignalingSettings
 from signaling.connection import Connection
-from signaling.platform import PlatformPort, rfc3339
+from signaling.platform import PlatformPort, QualityRecord, rfc3339
 from signaling.protocol import ClientMessage, ProtocolError
-from signaling.quality import QualityRecord, QualitySink
+from signaling.quality import QualitySink
 from signaling.ratelimit import TokenBucket, Verdict
 from signaling.room import Effect, JoinRefused, Member, RoomError, RoomState, Roster
 from signaling.routing import decode_effect, frame_message, plan_room_messages, worker_channel
@@ -61,7 +61,7 @@ class SignalingService:
         self._store = store
         self._secret = derive_signaling_secret(settings.secret_key)
         self._limits = rooms.Limits(settings.resume_grace, settings.max_peers_per_room)
-        self._sink = QualitySink(platform)
+        self._sink = QualitySink(platform, maxsize=settings.quality_queue_size)
         self._conns: dict[str, Connection] = {}
         self._room_conns: dict[str, set[str]] = {}
         self._rosters: dict[str, Roster] = {}
@@ -84,6 +84,11 @@ class SignalingService:
     @property
     def connection_count(self) -> int:
         return len(self._conns)
+
+    @property
+    def quality(self) -> QualitySink:
+        """The quality queue, for its counters (dropped, shed unparsed, failed)."""
+        return self._sink
 
     @property
     def room_count(self) -> int:
@@ -187,11 +192,26 @@ class SignalingService:
             if len(text) > limit or (len(text) * 4 > limit and len(text.encode()) > limit):
                 self._too_large(conn)
                 return None
+            if self._sink.full and self._shed_quality(conn, text):
+                continue
             try:
                 return protocol.parse_client_message(text)
             except ProtocolError as exc:
                 conn.reply(protocol.error(exc.code, exc.message, exc.msg_id))
         return None
+
+    def _shed_quality(self, conn: Connection, text: str) -> bool:
+        """Drop, unread, a stats/event frame of a member the full quality queue would drop.
+
+        Anything else (another type, an id to answer, a socket not yet or no longer in
+        its room) is parsed and answered as usual.
+        """
+        if conn.peer_id is None or not protocol.is_unacked_quality_frame(text):
+            return False
+        if self._member(conn) is None:
+            return False
+        self._sink.shed()
+        return True
 
     def _too_large(self, conn: Connection) -> None:
         conn.reply(protocol.error(protocol.ERR_TOO_LARGE, "message over 64 KiB"))

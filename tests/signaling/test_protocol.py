@@ -99,3 +99,53 @@ def test_server_messages() -> None:
     assert p.ack("i") == {"type": "ack", "id": "i"}
     assert p.error("forbidden", "no") == {"type": "error", "code": "forbidden", "message": "no"}
     assert json.loads(p.encode({"t": "ấ"})) == {"t": "ấ"}
+
+
+# Frames a full quality queue may drop unread: stats or event, no id, nothing escaped.
+SHEDDABLE = [
+    '{"type":"stats","sample":{"rtt_ms":40,"ts":1.5}}',
+    '{"type": "stats", "sample": {"rtt_ms": 40}}',
+    ' \n{ "type" :\t"event", "name": "connected"}',
+    '{"type":"event","name":"failed","detail":{"why":"ice"}}',
+    '{"type":"stats","sample":{"rtt_ms":"fast"}}',  # malformed stats: dropped either way
+    '{"type":"stats","sample":',  # not JSON: a truncated stats
+]
+# Everything else is parsed and answered, however much it looks like a sample.
+NOT_SHEDDABLE = [
+    '{"type":"stats","sample":{"rtt_ms":40},"id":"s1"}',  # an ack is owed
+    '{"id":"s1","type":"stats","sample":{}}',
+    '{"type":"chat","text":"{\\"type\\":\\"stats\\"}"}',
+    '{"sample":{},"type":"stats"}',  # type not first: not recognised, parsed instead
+    '{"type":"stats","text":"hi","type":"chat"}',  # JSON keeps the last "type"
+    '{"type":"stats","\\u0074ype":"chat","text":"hi"}',  # an escaped second "type"
+    '{"type":"event","name":"connected","\\u0069d":"e1"}',  # an escaped "id"
+    '{"type":"stats","sample":{"vendor":{"type":"x"}}}',  # a nested "type": merely parsed
+    '{"type":"statsx","sample":{}}',
+    '{"type":"signal","to":"b","data":{"candidate":null}}',
+    '["stats"]',
+    '"stats"',
+    '',
+]
+
+
+@pytest.mark.parametrize("text", SHEDDABLE)
+def test_sheddable_frames_are_stats_or_events_without_id(text: str) -> None:
+    assert p.is_unacked_quality_frame(text)
+    try:
+        message = p.parse_client_message(text)
+    except p.ProtocolError as exc:
+        assert exc.msg_id is None  # nothing to answer it by id
+    else:
+        assert isinstance(message, p.Stats | p.Event) and message.id is None
+
+
+@pytest.mark.parametrize("text", NOT_SHEDDABLE)
+def test_other_frames_are_never_sheddable(text: str) -> None:
+    assert not p.is_unacked_quality_frame(text)
+
+
+def test_duplicate_and_escaped_type_keys_parse_as_the_last_one() -> None:
+    # Why the check refuses them: the parser's answer differs from the frame's prefix.
+    assert isinstance(p.parse_client_message(NOT_SHEDDABLE[4]), p.Chat)
+    assert isinstance(p.parse_client_message(NOT_SHEDDABLE[5]), p.Chat)
+    assert p.parse_client_message(NOT_SHEDDABLE[6]).id == "e1"
