@@ -42,6 +42,7 @@ from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 from sqlmodel import SQLModel  # noqa: E402
 
 import telehealth.models as m  # noqa: E402
+from benchmarks.machine import MachineMeter  # noqa: E402
 from signaling.tokens import derive_signaling_secret, mint_join_token  # noqa: E402
 from signaling.tools.serve import free_port  # noqa: E402
 from telehealth.clock import SystemClock  # noqa: E402
@@ -147,31 +148,33 @@ async def storage(
             platform = DatabasePlatform(
                 db, SystemClock(), max_pending=records + 1, per_peer_pending=records + 1,
                 max_batch=2000, write_method="copy" if method == "copy" else "insert")
-            started = time.perf_counter()
-            if method == "orm":  # the write path before this change: one ORM object per record
-                for start in range(0, records, 2000):
-                    batch = [
-                        session_service.QualityItem(
-                            visits[i % len(visits)][0], visits[i % len(visits)][1],
-                            f"p{i % 97}", "sample", dict(SAMPLE), now)
-                        for i in range(start, min(records, start + 2000))
-                    ]
-                    async for session in db.transaction():
-                        session_service.add_quality(session, batch)
-                buffered = 0.0
-            else:
-                for i in range(records):
-                    room, doctor, _ = visits[i % len(visits)]
-                    await platform.store_quality(
-                        room, doctor, f"p{i % 97}", "sample", dict(SAMPLE), now)
-                buffered = time.perf_counter() - started
-                await platform.flush()
-            elapsed = time.perf_counter() - started
+            with MachineMeter() as machine:
+                started = time.perf_counter()
+                if method == "orm":  # the write path before this change: one ORM object per record
+                    for start in range(0, records, 2000):
+                        batch = [
+                            session_service.QualityItem(
+                                visits[i % len(visits)][0], visits[i % len(visits)][1],
+                                f"p{i % 97}", "sample", dict(SAMPLE), now)
+                            for i in range(start, min(records, start + 2000))
+                        ]
+                        async for session in db.transaction():
+                            session_service.add_quality(session, batch)
+                    buffered = 0.0
+                else:
+                    for i in range(records):
+                        room, doctor, _ = visits[i % len(visits)]
+                        await platform.store_quality(
+                            room, doctor, f"p{i % 97}", "sample", dict(SAMPLE), now)
+                    buffered = time.perf_counter() - started
+                    await platform.flush()
+                elapsed = time.perf_counter() - started
             results.append({"method": method, "records": records, "seconds": round(elapsed, 2),
                             "records_per_s": round(records / elapsed),
                             "us_per_record": round(1e6 * elapsed / records, 1),
                             "us_checks_and_buffer": round(1e6 * buffered / records, 1)})
             print(json.dumps(results[-1]), flush=True)
+            print(f"  {machine.summary()}", flush=True)
     finally:
         await db.dispose()
     return results
@@ -297,18 +300,19 @@ def end_to_end(url: str, visits: list[tuple[str, str, str]], rates: list[int], s
                 p.start()
             for event in ready:
                 event.wait(300)
-            cpu0, wall0 = _cpu_seconds(server.pid), time.perf_counter()
-            go.set()
-            sent = sum(out.get(timeout=seconds + 300) for _ in procs)
-            sending = time.perf_counter() - wall0
-            # The server may still be reading what the kernel buffered and writing its
-            # buffer: count until nothing changed for 5 s, and note when the last row landed.
-            stored, last_change = 0, time.perf_counter()
-            while time.perf_counter() - last_change < 5 and time.perf_counter() - wall0 < 300:
-                time.sleep(0.5)
-                now_rows = asyncio.run(count_rows(url)) - before
-                if now_rows != stored:
-                    stored, last_change = now_rows, time.perf_counter()
+            with MachineMeter() as machine:
+                cpu0, wall0 = _cpu_seconds(server.pid), time.perf_counter()
+                go.set()
+                sent = sum(out.get(timeout=seconds + 300) for _ in procs)
+                sending = time.perf_counter() - wall0
+                # The server may still be reading what the kernel buffered and writing its
+                # buffer: count until nothing changed for 5 s, and note when the last row landed.
+                stored, last_change = 0, time.perf_counter()
+                while time.perf_counter() - last_change < 5 and time.perf_counter() - wall0 < 300:
+                    time.sleep(0.5)
+                    now_rows = asyncio.run(count_rows(url)) - before
+                    if now_rows != stored:
+                        stored, last_change = now_rows, time.perf_counter()
             wall = last_change - wall0
             cpu = _cpu_seconds(server.pid) - cpu0
             for p in procs:
@@ -319,9 +323,12 @@ def end_to_end(url: str, visits: list[tuple[str, str, str]], rates: list[int], s
                 "stored_per_s": round(stored / wall), "lost": sent - stored,
                 "last_row_after_s": round(wall, 1),
                 "server_cpu_us_per_sample": round(1e6 * cpu / max(stored, 1), 1),
+                "server_cpu_us_per_sent": round(1e6 * cpu / max(sent, 1), 1),
                 "server_cpu_share": round(cpu / wall, 2),
+                "steal_share": round(machine.steal_share, 3),
             })
             print(json.dumps(results[-1]), flush=True)
+            print(f"  {machine.summary()}", flush=True)
     finally:
         server.terminate()
         server.wait(30)
