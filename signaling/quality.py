@@ -18,9 +18,10 @@ class QualitySink:
 
     Quality data is best effort: a slow platform must never delay a signal
     relayed on the same socket, so records are queued, and dropped (counted,
-    logged) when the queue is full. Each drain task takes whatever is queued, up
-    to `batch` records, and hands it over in one `store_quality_many` call: the
-    per-record cost of a call and a task switch is paid once per batch.
+    logged) when the queue is full. Each drain task waits up to `linger` seconds
+    for a batch to gather, takes whatever is queued, up to `batch` records, and
+    hands it over in one `store_quality_many` call: the cost of a call and a task
+    switch is paid once per batch, not once per record.
 
     While the queue is full the transport asks `full` before parsing a frame, and
     drops a frame that can only be a `stats` or `event` unread (`shed`): parsing
@@ -29,13 +30,19 @@ class QualitySink:
     """
 
     def __init__(
-        self, platform: PlatformPort, maxsize: int = 10_000, workers: int = 4, batch: int = 500
+        self,
+        platform: PlatformPort,
+        maxsize: int = 10_000,
+        workers: int = 4,
+        batch: int = 500,
+        linger: float = 0.05,
     ) -> None:
-        if maxsize < 1 or workers < 1 or batch < 1:
-            raise ValueError("maxsize, workers and batch must be positive")
+        if maxsize < 1 or workers < 1 or batch < 1 or linger < 0:
+            raise ValueError("maxsize, workers and batch must be positive, linger not negative")
         self._platform = platform
         self._maxsize = maxsize
         self._batch = batch
+        self._linger = linger
         self._queue: deque[QualityRecord] = deque()
         self._ready = asyncio.Event()  # set while records wait
         self._emptied = asyncio.Event()  # set when a drain task leaves nothing pending
@@ -96,6 +103,10 @@ class QualitySink:
         queue, limit = self._queue, self._batch
         while True:
             await self._ready.wait()
+            if len(queue) < limit:
+                # Let a batch gather: woken per record, the drain tasks would cost a task
+                # switch or four per sample at a moderate rate (measured: +60 µs a sample).
+                await asyncio.sleep(self._linger)
             if not queue:
                 self._ready.clear()
                 continue
