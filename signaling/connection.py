@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,10 @@ class Connection:
 
     Until `welcome` has gone out, messages for this socket (another worker may
     already address it) wait in `_early`, so `welcome` is always first.
+
+    The outbox is a deque plus one wake-up future, not an asyncio.Queue: with one
+    consumer and producers that never wait, the Queue's getter bookkeeping was 12 % of a
+    worker's CPU samples while relaying (docs/benchmarks.md).
     """
 
     websocket: WebSocket
@@ -45,7 +50,8 @@ class Connection:
     # True once the room no longer counts this socket (left, replaced, ended, denied…).
     departed: bool = False
     closing: bool = False
-    _outbox: asyncio.Queue[Any] = field(default_factory=asyncio.Queue)
+    _outbox: deque[Any] = field(default_factory=deque)
+    _wakeup: asyncio.Future[None] | None = None  # set while the writer waits for a frame
     _early: list[str] = field(default_factory=list)
 
     @property
@@ -61,16 +67,16 @@ class Connection:
         if not self.welcomed:
             self._early.append(text)
             return
-        if self._outbox.qsize() >= self.max_outbound:
+        if len(self._outbox) >= self.max_outbound:
             log.warning("closing slow socket %s: %d frames queued", self.conn_id, self.max_outbound)
             self.close(protocol.CLOSE_TRY_AGAIN_LATER, "slow consumer")
             return
-        self._outbox.put_nowait(text)
+        self._put(text)
 
     def reply(self, message: dict[str, Any]) -> None:
         """An answer to this client's own message: never held back (handshake errors)."""
         if not self.closing:
-            self._outbox.put_nowait(protocol.encode(message))
+            self._put(protocol.encode(message))
 
     def send_welcome(self, message: dict[str, Any], follow_up: tuple[dict[str, Any], ...]) -> None:
         self.welcomed = True
@@ -86,15 +92,28 @@ class Connection:
         if self.closing:
             return
         self.closing = True
-        self._outbox.put_nowait(_CloseFrame(code, reason))
+        self._put(_CloseFrame(code, reason))
 
     def gone(self) -> None:
         self.closing = True
-        self._outbox.put_nowait(_GONE)
+        self._put(_GONE)
+
+    def _put(self, item: Any) -> None:
+        self._outbox.append(item)
+        waiter = self._wakeup
+        if waiter is not None:
+            self._wakeup = None
+            if not waiter.done():
+                waiter.set_result(None)
 
     async def write_loop(self) -> None:
+        outbox = self._outbox
         while True:
-            item = await self._outbox.get()
+            if not outbox:
+                waiter = self._wakeup = asyncio.get_running_loop().create_future()
+                await waiter
+                continue
+            item = outbox.popleft()
             if item is _GONE:
                 return
             try:
