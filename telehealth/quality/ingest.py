@@ -200,6 +200,8 @@ class IngestCounters:
     invalid: dict[str, int] = field(default_factory=dict)
     batches: int = 0
     write_seconds: float = 0.0
+    # Times signaling's hand-over waited for the writer (the buffer past half full).
+    backpressure_waits: int = 0
 
     def count_invalid(self, reason: str) -> int:
         self.invalid[reason] = self.invalid.get(reason, 0) + 1
@@ -216,4 +218,5 @@ class IngestCounters:
             "invalid_total": sum(self.invalid.values()),
             "batches": self.batches,
             "write_seconds": round(self.write_seconds, 3),
+            "backpressure_waits": self.backpressure_waits,
         }

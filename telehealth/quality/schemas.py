@@ -132,3 +132,6 @@ class IngestStatus(BaseModel):
     batches: int
     write_seconds: float
     write_method: str
+    backpressure_waits: int = Field(
+        0, description="Times signaling's hand-over waited for the writer (buffer past half full)"
+    )

@@ -54,6 +54,11 @@ class DatabasePlatform:
         self._method: WriteMethod = write_method or ("copy" if postgres else "insert")
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
+        # Backpressure: while the buffer is past half full, `store_quality_many` waits for
+        # the writer, so signaling's own queue fills and it sheds frames before parsing
+        # them, rather than parsing and checking records this buffer would then drop.
+        self._high_water = max(1, max_pending // 2)
+        self._room = asyncio.Event()
         self.counters = IngestCounters()
 
     @property
@@ -77,6 +82,7 @@ class DatabasePlatform:
             self._writer.cancel()
             await asyncio.gather(self._writer, return_exceptions=True)
             self._writer = None
+        self._room.set()  # nobody waits for a writer that is gone
         await self.flush()
 
     async def store_chat(
@@ -89,7 +95,16 @@ class DatabasePlatform:
             raise PlatformError(f"chat refused: {exc}") from exc
 
     async def store_quality_many(self, records: Iterable[QualityRecord]) -> None:
-        """Signaling's batch: each record is checked and buffered on its own; never raises."""
+        """Signaling's batch: each record is checked and buffered on its own; never raises.
+
+        While the buffer is past its high-water mark and the writer runs, this waits for
+        the writer to catch up first (backpressure: see `__init__`). The writer always
+        empties what it takes, even when the database refuses it, so the wait ends.
+        """
+        while len(self._buffer) >= self._high_water and self._writer_running():
+            self.counters.backpressure_waits += 1
+            self._room.clear()
+            await self._room.wait()
         accept = self._accept
         for record in records:
             accept(*record)
@@ -133,6 +148,9 @@ class DatabasePlatform:
         self.counters.accepted += 1
         self._wake.set()
 
+    def _writer_running(self) -> bool:
+        return self._writer is not None and not self._writer.done()
+
     async def room_ended(self, room: str, user_id: str, ts: datetime) -> None:
         # The transport calls this from a task of its own, so the host's closing socket
         # cannot cut the write short.
@@ -165,6 +183,8 @@ class DatabasePlatform:
                 written += await self._write_one_by_one(batch)
             self.counters.batches += 1
             self.counters.write_seconds += time.perf_counter() - started
+            if len(self._buffer) < self._high_water:
+                self._room.set()
         self.counters.written += written
         return written
 

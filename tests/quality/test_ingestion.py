@@ -3,12 +3,14 @@ flooding peer loses only its own records, and everyone else's samples are stored
 
 from __future__ import annotations
 
+import asyncio
 import math
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
+from signaling.platform import QualityRecord
 from telehealth.clock import FrozenClock
 from telehealth.db import Database
 from telehealth.models import SessionQualityRecord
@@ -150,3 +152,34 @@ async def test_the_background_writer_batches_and_never_raises(
     assert await _count(db) == 450
     assert platform.status()["batches"] >= 5
     assert platform.status()["invalid"] == {"out_of_range": 450}
+
+
+async def test_past_half_full_the_hand_over_waits_for_the_writer(
+    db: Database, world: World, clock: FrozenClock
+) -> None:
+    """Backpressure: signaling's queue fills (and sheds unparsed) instead of this buffer
+    checking records only to drop them."""
+    room = await _room(db, world)
+    doctor = uid(world.clinician)
+    platform = DatabasePlatform(db, clock, batch_linger=0.3, max_pending=100, per_peer_pending=64)
+
+    def records(peer: str, count: int) -> list[QualityRecord]:
+        return [QualityRecord(room, doctor, peer, "sample", sample(n), T0) for n in range(count)]
+
+    # Without a running writer nothing would ever make room: the hand-over never waits.
+    await asyncio.wait_for(platform.store_quality_many(records("a", 60)), 1)
+    assert platform.pending == 60 and platform.status()["backpressure_waits"] == 0
+    await platform.flush()
+
+    await platform.start()
+    try:
+        await platform.store_quality_many(records("a", 60))  # from empty to past half full
+        late = asyncio.create_task(platform.store_quality_many(records("b", 10)))
+        await asyncio.sleep(0.1)  # the writer is still lingering
+        assert not late.done()
+        assert platform.pending == 60 and platform.status()["backpressure_waits"] == 1
+        await asyncio.wait_for(late, 5)  # the writer wrote a's records, then b got in
+    finally:
+        await platform.stop()
+    assert platform.status()["dropped_full"] == 0
+    assert await _count(db, "a") == 120 and await _count(db, "b") == 10
