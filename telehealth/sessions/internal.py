@@ -78,10 +78,11 @@ async def store_quality_batch(
 
 
 @router.post("/room-ended", status_code=status.HTTP_204_NO_CONTENT, summary="A host ended a room")
-async def room_ended(
-    body: InternalRoomEnded, _: SignalingService, session: SessionDep
-) -> Response:
-    await service.mark_room_ended(session, body.room, str(body.user_id), body.ts)
+async def room_ended(body: InternalRoomEnded, _: SignalingService, request: Request) -> Response:
+    # What embedded signaling does at the end: mark the session ended, write the room's
+    # buffered samples, then compute its quality rollup (the catch-up job retries it).
+    platform = request.app.state.live_sessions.platform
+    await platform.room_ended(body.room, str(body.user_id), body.ts)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

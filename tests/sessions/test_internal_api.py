@@ -11,7 +11,12 @@ from signaling.tokens import derive_service_token
 from telehealth.clock import FrozenClock
 from telehealth.config import Settings
 from telehealth.db import Database
-from telehealth.models import LiveSession, SessionChatMessage, SessionQualityRecord
+from telehealth.models import (
+    LiveSession,
+    SessionChatMessage,
+    SessionQualityRecord,
+    SessionQualityRollup,
+)
 from tests.fixtures.http import seeding
 from tests.sessions.builders import VideoVisit
 
@@ -44,15 +49,18 @@ async def test_http_platform_stores_chat_quality_and_end_through_the_api(
                                                      {"rtt_ms": 20}, now)])
     await platform.room_ended(visit.room, uid, now)
     assert await platform.is_room_closed(visit.room) is True
-    # Quality goes through the same buffer as embedded signaling's: written in batches.
-    assert await app.state.live_sessions.platform.flush() == 1
+    # As with embedded signaling, the end writes the room's buffered samples (quality goes
+    # through the same buffer, written in batches) and rolls the session up.
+    assert await app.state.live_sessions.platform.flush() == 0
     async with seeding(db) as session:
         chat = (await session.execute(select(SessionChatMessage))).scalar_one()
         sample = (await session.execute(select(SessionQualityRecord))).scalar_one()
         live = (await session.execute(select(LiveSession))).scalar_one()
+        rollup = (await session.execute(select(SessionQualityRollup))).scalar_one()
     assert (chat.text, chat.sent_at) == ("Chào anh", now)
     assert sample.payload == {"rtt_ms": 20}
     assert live.ended_at == now
+    assert rollup.room == visit.room
 
 
 async def test_unknown_room_kind_answers_404_which_counts_as_closed(
