@@ -37,6 +37,37 @@ async def test_without_the_service_token_nothing_is_stored(
         assert (await session.execute(select(SessionChatMessage))).first() is None
 
 
+async def test_quality_and_room_end_refuse_a_caller_without_the_service_token(
+    app: FastAPI, client: httpx.AsyncClient, settings: Settings, visit: VideoVisit,
+    room_open: FrozenClock,
+) -> None:
+    record = {"room": visit.room, "user_id": str(visit.doctor.id), "peer_id": "p",
+              "kind": "sample", "payload": {"rtt_ms": 20}, "ts": "2026-11-23T01:20:00.000Z"}
+    calls = [("/quality/batch", {"records": [record]}), ("/quality", record),
+             ("/room-ended", {"room": visit.room, "user_id": str(visit.doctor.id),
+                              "ts": "2026-11-23T01:20:00.000Z"})]
+    for path, body in calls:
+        for headers in ({}, {"Authorization": "Bearer wrong"}):
+            response = await client.post(f"{INTERNAL_PREFIX}{path}", json=body, headers=headers)
+            assert response.status_code == 401, path
+    assert app.state.live_sessions.platform.pending == 0
+    assert await _platform(client, settings).is_room_closed(visit.room) is False
+
+
+async def test_an_oversized_quality_batch_is_refused_whole(
+    app: FastAPI, client: httpx.AsyncClient, settings: Settings, visit: VideoVisit,
+    room_open: FrozenClock,
+) -> None:
+    record = {"room": visit.room, "user_id": str(visit.doctor.id), "peer_id": "p",
+              "kind": "sample", "payload": {"rtt_ms": 20}, "ts": "2026-11-23T01:20:00.000Z"}
+    token = derive_service_token(settings.secret_key)
+    response = await client.post(
+        f"{INTERNAL_PREFIX}/quality/batch", json={"records": [record] * 2001},
+        headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 422
+    assert app.state.live_sessions.platform.pending == 0
+
+
 async def test_http_platform_stores_chat_quality_and_end_through_the_api(
     app: FastAPI, client: httpx.AsyncClient, settings: Settings, db: Database,
     visit: VideoVisit, room_open: FrozenClock,
