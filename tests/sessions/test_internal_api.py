@@ -17,8 +17,10 @@ from telehealth.models import (
     SessionQualityRecord,
     SessionQualityRollup,
 )
-from tests.fixtures.http import seeding
+from tests.fixtures.http import login, seeding
 from tests.sessions.builders import VideoVisit
+
+TS = "2026-11-23T01:20:00.000Z"
 
 
 def _platform(client: httpx.AsyncClient, settings: Settings) -> HttpPlatform:
@@ -29,7 +31,7 @@ async def test_without_the_service_token_nothing_is_stored(
     client: httpx.AsyncClient, db: Database, visit: VideoVisit, room_open: FrozenClock
 ) -> None:
     body = {"room": visit.room, "user_id": str(visit.doctor.id), "peer_id": "p",
-            "display_name": "B", "text": "x", "ts": "2026-11-23T01:20:00.000Z"}
+            "display_name": "B", "text": "x", "ts": TS}
     for headers in ({}, {"Authorization": "Bearer wrong"}):
         response = await client.post(f"{INTERNAL_PREFIX}/chat", json=body, headers=headers)
         assert response.status_code == 401
@@ -37,17 +39,23 @@ async def test_without_the_service_token_nothing_is_stored(
         assert (await session.execute(select(SessionChatMessage))).first() is None
 
 
+def _sample_body(visit: VideoVisit) -> dict[str, object]:
+    """One quality record as standalone signaling posts it."""
+    return {"room": visit.room, "user_id": str(visit.doctor.id), "peer_id": "p",
+            "kind": "sample", "payload": {"rtt_ms": 20}, "ts": TS}
+
+
 async def test_quality_and_room_end_refuse_a_caller_without_the_service_token(
     app: FastAPI, client: httpx.AsyncClient, settings: Settings, visit: VideoVisit,
     room_open: FrozenClock,
 ) -> None:
-    record = {"room": visit.room, "user_id": str(visit.doctor.id), "peer_id": "p",
-              "kind": "sample", "payload": {"rtt_ms": 20}, "ts": "2026-11-23T01:20:00.000Z"}
+    record = _sample_body(visit)
     calls = [("/quality/batch", {"records": [record]}), ("/quality", record),
-             ("/room-ended", {"room": visit.room, "user_id": str(visit.doctor.id),
-                              "ts": "2026-11-23T01:20:00.000Z"})]
+             ("/room-ended", {"room": visit.room, "user_id": str(visit.doctor.id), "ts": TS})]
+    # No token, a wrong one, and a real user's (the room's own doctor): only the service's.
+    user = await login(client, visit.doctor.username)
     for path, body in calls:
-        for headers in ({}, {"Authorization": "Bearer wrong"}):
+        for headers in ({}, {"Authorization": "Bearer wrong"}, user):
             response = await client.post(f"{INTERNAL_PREFIX}{path}", json=body, headers=headers)
             assert response.status_code == 401, path
     assert app.state.live_sessions.platform.pending == 0
@@ -58,11 +66,9 @@ async def test_an_oversized_quality_batch_is_refused_whole(
     app: FastAPI, client: httpx.AsyncClient, settings: Settings, visit: VideoVisit,
     room_open: FrozenClock,
 ) -> None:
-    record = {"room": visit.room, "user_id": str(visit.doctor.id), "peer_id": "p",
-              "kind": "sample", "payload": {"rtt_ms": 20}, "ts": "2026-11-23T01:20:00.000Z"}
     token = derive_service_token(settings.secret_key)
     response = await client.post(
-        f"{INTERNAL_PREFIX}/quality/batch", json={"records": [record] * 2001},
+        f"{INTERNAL_PREFIX}/quality/batch", json={"records": [_sample_body(visit)] * 2001},
         headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 422
     assert app.state.live_sessions.platform.pending == 0
