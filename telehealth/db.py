@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, event
-from sqlalchemy.engine import Dialect
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.sql.expression import ClauseElement
 from sqlalchemy.types import TypeDecorator
+from sqlalchemy.util import await_, greenlet_spawn
 
 from telehealth.config import Settings
 
@@ -132,3 +137,125 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
 # scope="function": the commit happens before the response is sent, so a client never
 # sees success for a transaction that then fails to commit.
 SessionDep = Annotated[AsyncSession, Depends(_request_session, scope="function")]
+
+
+# -- driver-level statements: the PostgreSQL hot path ---------------------------------------
+#
+# Measured (one statement, in process): ~200 µs of CPU through AsyncSession.execute, ~66 µs
+# as an asyncpg prepared statement. The booking's statements therefore run on the asyncpg
+# connection underneath the request's session, inside the transaction the session began,
+# so the request still commits or rolls back everything. Only repositories use this; SQLite
+# keeps the portable SQLAlchemy path.
+
+_PG = asyncpg_dialect()
+_DRIVER = "db.driver"  # session.info key: (root transaction, its adapted asyncpg connection)
+
+
+@dataclass(frozen=True, slots=True)
+class DriverStatement:
+    """A SQLAlchemy statement compiled once to PostgreSQL's own SQL ($1, $2…), with the
+    column types' conversions (naive UTC times, JSON text) applied around asyncpg."""
+
+    sql: str
+    names: tuple[str, ...]
+    defaults: Mapping[str, Any]  # values bound inside the statement itself
+    bind: Mapping[str, Callable[[Any], Any]]
+    result: tuple[Callable[[Any], Any] | None, ...]
+
+    @classmethod
+    def of(cls, statement: ClauseElement) -> DriverStatement:
+        compiled = statement.compile(dialect=_PG)
+        names = tuple(compiled.positiontup or ())
+        bind = {}
+        for name in names:
+            processor = compiled.binds[name].type.dialect_impl(_PG).bind_processor(_PG)
+            if processor is not None:
+                bind[name] = processor
+        columns = getattr(statement, "exported_columns", ())
+        return cls(
+            sql=compiled.string,
+            names=names,
+            defaults=compiled.params,
+            bind=bind,
+            result=tuple(
+                column.type.dialect_impl(_PG).result_processor(_PG, None) for column in columns
+            ),
+        )
+
+    def args(self, params: Mapping[str, Any]) -> list[Any]:
+        values = []
+        for name in self.names:
+            value = params[name] if name in params else self.defaults[name]
+            processor = self.bind.get(name)
+            values.append(value if processor is None else processor(value))
+        return values
+
+    def rows(self, records: list[Any]) -> list[dict[str, Any]]:
+        return [
+            {
+                key: value if processor is None else processor(value)
+                for (key, value), processor in zip(record.items(), self.result, strict=False)
+            }
+            for record in records
+        ]
+
+
+def is_postgresql(session: AsyncSession) -> bool:
+    return session.bind.dialect.name == "postgresql"
+
+
+async def fetch(
+    session: AsyncSession, statement: DriverStatement, params: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """Run `statement` in the session's transaction as an asyncpg prepared statement."""
+    transaction = session.sync_session.get_transaction()
+    cached = session.info.get(_DRIVER)
+    if transaction is None or cached is None or cached[0] is not transaction:
+        connection = (await session.connection()).sync_connection  # begins the transaction
+        cached = session.info[_DRIVER] = (session.sync_session.get_transaction(), connection)
+    return await _run(cached[1], statement, params)
+
+
+def fetch_sync(
+    connection: Connection, statement: DriverStatement, params: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """`fetch` for synchronous session hooks (they run in SQLAlchemy's greenlet)."""
+    return await_(_run(connection, statement, params))
+
+
+async def _run(
+    connection: Connection, statement: DriverStatement, params: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    args = statement.args(params)
+    adapted: Any = connection.connection.dbapi_connection  # SQLAlchemy's asyncpg adapter
+    async with adapted._execute_mutex:
+        try:
+            # The adapter begins its asyncpg transaction lazily, on the first statement;
+            # beginning it here is what keeps this statement in the request's transaction.
+            if adapted._transaction is None:
+                await adapted._start_transaction()
+            records = await adapted._connection.fetch(statement.sql, *args)
+        except Exception as error:
+            raise await _translated(connection, adapted, statement, args, error) from error
+    return statement.rows(records)
+
+
+async def _translated(
+    connection: Connection, adapted: Any, statement: DriverStatement, args: list[Any],
+    error: Exception,
+) -> BaseException:
+    """The error SQLAlchemy would have raised: IntegrityError for a constraint (a taken
+    slot), OperationalError/InterfaceError for an outage (a 503); a lost connection is
+    invalidated so the pool replaces it."""
+    try:
+        adapted._handle_exception(error)  # raises the dialect's DB-API error for it
+    except adapted.dbapi.Error as dbapi_error:
+        lost = connection.dialect.is_disconnect(dbapi_error, adapted, None)
+        if lost:
+            await greenlet_spawn(connection.invalidate, dbapi_error)
+        return DBAPIError.instance(
+            statement.sql, args, dbapi_error, adapted.dbapi.Error, connection_invalidated=lost
+        )
+    except Exception as other:
+        return other
+    return error

@@ -10,11 +10,41 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from telehealth.clock import to_local
 from telehealth.config import Settings
-from telehealth.notifications.service import notify
+from telehealth.notifications import service as notifications
 
 
 def when(start_at: datetime) -> str:
     return to_local(start_at).strftime("%H:%M %d/%m/%Y")
+
+
+async def compose(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    event: str,
+    user_id: uuid.UUID,
+    appointment_id: uuid.UUID,
+    mode: str,
+    start_at: datetime,
+    practitioner_name: str,
+    facility_name: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """The row `send` would write, for a booking to write with the appointment itself."""
+    return await notifications.compose(
+        session,
+        user_id=user_id,
+        kind=f"booking.{event}",
+        title_key=f"booking.notices.{event}_title",
+        body_key=f"booking.notices.{event}_body_{mode}",
+        link=f"/appointments/{appointment_id}",
+        now=now,
+        email=True,
+        smtp_configured=bool(settings.smtp_host),
+        when=when(start_at),
+        practitioner=practitioner_name,
+        facility=facility_name,
+    )
 
 
 async def send(
@@ -32,7 +62,7 @@ async def send(
     now: datetime,
 ) -> None:
     """`event` is confirmed | cancelled | rescheduled | reminder; the text follows the mode."""
-    await notify(
+    await notifications.notify(
         session,
         bus,
         user_id=user_id,

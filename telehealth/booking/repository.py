@@ -8,6 +8,7 @@ what makes a slot go to exactly one patient.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,12 +30,14 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from telehealth import db
 from telehealth.models import (
     Appointment,
     AppointmentStatus,
     Consent,
     ConsentKind,
     Facility,
+    Notification,
     Patient,
     Practitioner,
     PractitionerSpecialty,
@@ -55,6 +58,7 @@ PRACTITIONER_SPECIALTY: Table = PractitionerSpecialty.__table__  # type: ignore[
 CONSENT: Table = Consent.__table__  # type: ignore[attr-defined]
 SCHEDULE_EXCEPTION: Table = ScheduleException.__table__  # type: ignore[attr-defined]
 USER: Table = User.__table__  # type: ignore[attr-defined]
+NOTIFICATION: Table = Notification.__table__  # type: ignore[attr-defined]
 
 a = APPOINTMENT.c
 s = SLOT.c
@@ -146,6 +150,21 @@ SLOT_FACTS: Select[Any] = (
 )
 
 INSERT_APPOINTMENT = insert(APPOINTMENT)
+INSERT_NOTIFICATION = insert(NOTIFICATION)
+
+# On PostgreSQL the two hot statements run at driver level (telehealth.db.fetch), and the
+# booking's confirmation notification is written by the appointment INSERT itself, as a
+# CTE: one round trip. The unique index still settles a race (the whole statement fails).
+_SLOT_FACTS_PG = db.DriverStatement.of(SLOT_FACTS)
+_INSERT_WITH_NOTIFICATION_PG = db.DriverStatement.of(
+    insert(NOTIFICATION)
+    .values({c.name: bindparam(f"notification_{c.name}", type_=c.type) for c in NOTIFICATION.c})
+    .add_cte(
+        insert(APPOINTMENT)
+        .values({c.name: bindparam(c.name, type_=c.type) for c in APPOINTMENT.c})
+        .cte("booked")
+    )
+)
 
 
 async def slot_facts(
@@ -155,17 +174,17 @@ async def slot_facts(
     user_id: uuid.UUID,
     specialty_id: uuid.UUID | None,
     exclude_appointment_id: uuid.UUID | None = None,
-) -> RowMapping | None:
-    result = await session.execute(
-        SLOT_FACTS,
-        {
-            "slot_id": slot_id,
-            "user_id": user_id,
-            "specialty_id": specialty_id or NO_ID,
-            "exclude_id": exclude_appointment_id or NO_ID,
-        },
-    )
-    return result.mappings().first()
+) -> Mapping[str, Any] | None:
+    params = {
+        "slot_id": slot_id,
+        "user_id": user_id,
+        "specialty_id": specialty_id or NO_ID,
+        "exclude_id": exclude_appointment_id or NO_ID,
+    }
+    if db.is_postgresql(session):
+        rows = await db.fetch(session, _SLOT_FACTS_PG, params)
+        return rows[0] if rows else None
+    return (await session.execute(SLOT_FACTS, params)).mappings().first()
 
 
 def is_slot_taken_error(exc: IntegrityError) -> bool:
@@ -174,9 +193,17 @@ def is_slot_taken_error(exc: IntegrityError) -> bool:
     return "uq_appointment_live_slot" in message or "appointment.slot_id" in message
 
 
-async def insert_appointment(session: AsyncSession, values: dict[str, Any]) -> None:
-    """The guarded INSERT: raises IntegrityError when the slot already has a live booking."""
+async def insert_appointment(
+    session: AsyncSession, values: dict[str, Any], notification: dict[str, Any]
+) -> None:
+    """The guarded INSERT, with the patient's notification of it: raises IntegrityError
+    (and writes neither) when the slot already has a live booking."""
+    if db.is_postgresql(session):
+        params = {f"notification_{name}": value for name, value in notification.items()}
+        await db.fetch(session, _INSERT_WITH_NOTIFICATION_PG, {**values, **params})
+        return
     await session.execute(INSERT_APPOINTMENT, values)
+    await session.execute(INSERT_NOTIFICATION, notification)
 
 
 # -- reading appointments -------------------------------------------------------------------

@@ -19,6 +19,7 @@ from telehealth.config import Settings
 from telehealth.errors import BadRequest, Conflict, Forbidden, NotFound
 from telehealth.ids import new_id
 from telehealth.models import AppointmentStatus, Role, VisitMode
+from telehealth.notifications import service as notifications
 
 MAX_SLOT_RANGE = timedelta(days=92)
 
@@ -73,8 +74,7 @@ async def _validated_slot(
     return facts
 
 
-async def _insert(
-    session: AsyncSession,
+def _new_appointment(
     actor: Actor,
     facts: Mapping[Any, Any],
     *,
@@ -86,7 +86,7 @@ async def _insert(
 ) -> dict[str, Any]:
     if specialty_id is None and facts["specialty_count"] == 1:
         specialty_id = facts["any_specialty_id"]
-    values: dict[str, Any] = {
+    return {
         "id": new_id(),
         "slot_id": facts["id"],
         "patient_id": facts["patient_id"],
@@ -106,13 +106,39 @@ async def _insert(
         "rescheduled_from_id": rescheduled_from_id,
         "reminder_sent_at": None,
     }
+
+
+async def _insert(
+    session: AsyncSession,
+    bus: Any,
+    settings: Settings,
+    actor: Actor,
+    facts: Mapping[Any, Any],
+    values: dict[str, Any],
+    *,
+    event: str,
+    now: datetime,
+) -> None:
+    """The guarded INSERT with the patient's notification of it (published after commit)."""
+    notice = await notices.compose(
+        session,
+        settings,
+        event=event,
+        user_id=actor.user_id,
+        appointment_id=values["id"],
+        mode=values["mode"],
+        start_at=facts["start_at"],
+        practitioner_name=facts["practitioner_name"],
+        facility_name=facts["facility_name"],
+        now=now,
+    )
     try:
-        await repository.insert_appointment(session, values)
+        await repository.insert_appointment(session, values, notice)
     except IntegrityError as exc:
         if repository.is_slot_taken_error(exc):
             raise Conflict("booking.errors.slot_taken", code="slot_taken") from exc
         raise
-    return values
+    notifications.announce(session, bus, notice)
 
 
 def _view(values: Mapping[Any, Any], facts: Mapping[Any, Any], actor: Actor) -> dict[str, Any]:
@@ -151,8 +177,7 @@ async def book(
         specialty_id=body.specialty_id,
         now=now,
     )
-    values = await _insert(
-        session,
+    values = _new_appointment(
         actor,
         facts,
         mode=body.mode,
@@ -160,6 +185,7 @@ async def book(
         specialty_id=body.specialty_id,
         now=now,
     )
+    await _insert(session, bus, settings, actor, facts, values, event="confirmed", now=now)
     record(
         session,
         actor,
@@ -168,19 +194,6 @@ async def book(
         resource_id=values["id"],
         patient_id=facts["patient_id"],
         detail={"slot_id": str(facts["id"]), "mode": body.mode.value},
-    )
-    await notices.send(
-        session,
-        bus,
-        settings,
-        event="confirmed",
-        user_id=actor.user_id,
-        appointment_id=values["id"],
-        mode=body.mode.value,
-        start_at=facts["start_at"],
-        practitioner_name=facts["practitioner_name"],
-        facility_name=facts["facility_name"],
-        now=now,
     )
     return to_public(_view(values, facts, actor), now)
 
@@ -370,8 +383,7 @@ async def reschedule(
     keep_specialty = (
         old["specialty_id"] if old["practitioner_id"] == facts["practitioner_id"] else None
     )
-    values = await _insert(
-        session,
+    values = _new_appointment(
         actor,
         facts,
         mode=new_mode,
@@ -380,6 +392,7 @@ async def reschedule(
         now=now,
         rescheduled_from_id=old["id"],
     )
+    await _insert(session, bus, settings, actor, facts, values, event="rescheduled", now=now)
     record(
         session,
         actor,
@@ -388,18 +401,5 @@ async def reschedule(
         resource_id=values["id"],
         patient_id=old["patient_id"],
         detail={"from": str(old["id"]), "slot_id": str(slot_id)},
-    )
-    await notices.send(
-        session,
-        bus,
-        settings,
-        event="rescheduled",
-        user_id=actor.user_id,
-        appointment_id=values["id"],
-        mode=new_mode.value,
-        start_at=facts["start_at"],
-        practitioner_name=facts["practitioner_name"],
-        facility_name=facts["facility_name"],
-        now=now,
     )
     return to_public(_view(values, facts, actor), now)

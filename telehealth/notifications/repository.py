@@ -4,11 +4,25 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from telehealth.models import AuthSession, Notification, User
+
+NOTIFICATION: Table = Notification.__table__  # type: ignore[attr-defined]
+_INSERT = insert(NOTIFICATION)
+
+
+async def write(session: AsyncSession, row: dict[str, Any]) -> None:
+    """One Core INSERT of a plain row: no model object, no unit of work.
+
+    Core statements do not autoflush: rows the caller added through the ORM (the user this
+    notifies may be one) go out first."""
+    if session.new or session.dirty:
+        await session.flush()
+    await session.execute(_INSERT, row)
 
 
 async def inbox(

@@ -6,7 +6,6 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from telehealth.db import after_commit
@@ -16,11 +15,61 @@ from telehealth.ids import new_id
 from telehealth.models import Notification, User
 from telehealth.notifications import repository
 
-_INSERT = insert(Notification.__table__)  # type: ignore[attr-defined]
-
 
 def user_channel(user_id: uuid.UUID) -> str:
     return f"user:{user_id}"
+
+
+async def compose(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    kind: str,
+    title_key: str,
+    body_key: str | None = None,
+    link: str | None = None,
+    now: datetime,
+    email: bool = False,
+    smtp_configured: bool = False,
+    **params: Any,
+) -> dict[str, Any]:
+    """A notification row in the user's language, not yet written (see `notify`)."""
+    user = await session.get(User, user_id)
+    if user is None:
+        raise ValueError(f"no user {user_id}")
+    lang = user.locale or "vi"
+    return {
+        "id": new_id(),
+        "user_id": user_id,
+        "kind": kind,
+        "title": translate(title_key, lang, **params)[:200],
+        "body": translate(body_key, lang, **params)[:2000] if body_key else "",
+        "link": link,
+        "created_at": now,
+        "read_at": None,
+        "email_status": "pending" if (email and smtp_configured and user.email) else "none",
+        "email_attempts": 0,
+        "email_last_error": None,
+    }
+
+
+def announce(session: AsyncSession, bus: Any, row: dict[str, Any]) -> None:
+    """Publish a written notification to `user:<id>` once the transaction has committed."""
+    payload = {
+        "type": "notification",
+        "id": str(row["id"]),
+        "kind": row["kind"],
+        "title": row["title"],
+        "body": row["body"],
+        "link": row["link"],
+        "created_at": row["created_at"].isoformat(),
+    }
+    channel = user_channel(row["user_id"])
+
+    async def _publish() -> None:
+        await bus.publish(channel, payload)
+
+    after_commit(session, _publish)
 
 
 async def notify(
@@ -43,44 +92,20 @@ async def notify(
     the notifications worker sends it (with retries) so a slow mail server never slows a
     request down.
     """
-    user = await session.get(User, user_id)
-    if user is None:
-        raise ValueError(f"no user {user_id}")
-    lang = user.locale or "vi"
-    row = {
-        "id": new_id(),
-        "user_id": user_id,
-        "kind": kind,
-        "title": translate(title_key, lang, **params)[:200],
-        "body": translate(body_key, lang, **params)[:2000] if body_key else "",
-        "link": link,
-        "created_at": now,
-        "read_at": None,
-        "email_status": "pending" if (email and smtp_configured and user.email) else "none",
-        "email_attempts": 0,
-        "email_last_error": None,
-    }
-    # One Core INSERT of a plain row: no model object, no unit of work, no ORM bulk path on
-    # the booking hot path. Core statements do not autoflush: rows the caller added through
-    # the ORM (the user this notifies may be one) go out first.
-    if session.new or session.dirty:
-        await session.flush()
-    await session.execute(_INSERT, row)
-
-    payload = {
-        "type": "notification",
-        "id": str(row["id"]),
-        "kind": kind,
-        "title": row["title"],
-        "body": row["body"],
-        "link": link,
-        "created_at": now.isoformat(),
-    }
-
-    async def _publish() -> None:
-        await bus.publish(user_channel(user_id), payload)
-
-    after_commit(session, _publish)
+    row = await compose(
+        session,
+        user_id=user_id,
+        kind=kind,
+        title_key=title_key,
+        body_key=body_key,
+        link=link,
+        now=now,
+        email=email,
+        smtp_configured=smtp_configured,
+        **params,
+    )
+    await repository.write(session, row)
+    announce(session, bus, row)
     return row["id"]  # type: ignore[no-any-return]
 
 
