@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
+
+from signaling import jsoncodec
 
 # Close codes (contract §1, §8, §9).
 CLOSE_NORMAL = 1000
@@ -137,7 +138,8 @@ ClientMessage = Hello | Signal | Chat | Stats | Event | Ping | Leave | End | Adm
 def parse_client_message(text: str) -> ClientMessage:
     """Decode and validate one client text frame; raise ProtocolError(bad_message)."""
     try:
-        obj = json.loads(text)
+        # NaN, Infinity and lone surrogates are refused too (signaling.jsoncodec).
+        obj = jsoncodec.loads(text)
     except ValueError:
         raise ProtocolError(ERR_BAD_MESSAGE, "not valid JSON") from None
     if not isinstance(obj, dict):
@@ -276,7 +278,7 @@ _TYPE_NAMES: dict[type, str] = {
 # Server → client builders. Each returns a dict; `encode` makes the text frame.
 
 def encode(message: dict[str, Any]) -> str:
-    return json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+    return jsoncodec.dumps(message).decode()
 
 
 def welcome(

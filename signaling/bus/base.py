@@ -7,7 +7,19 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
+from signaling import jsoncodec
+
 BusMessage = tuple[str, dict[str, Any]]
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    """A bus message as JSON (every frame relayed between workers passes here)."""
+    return jsoncodec.dumps(message)
+
+
+def decode(raw: bytes | str) -> dict[str, Any]:
+    message: dict[str, Any] = jsoncodec.loads(raw)
+    return message
 
 
 class Bus(ABC):

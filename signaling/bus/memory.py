@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from signaling.bus.base import Bus, BusMessage
+from signaling.bus.base import Bus, BusMessage, decode, encode
 
 
 class MemoryBus(Bus):
@@ -22,9 +21,9 @@ class MemoryBus(Bus):
             raise RuntimeError("bus closed")
         # Round-trip through JSON so the memory bus refuses what Redis would refuse,
         # and no subscriber shares a mutable dict with the publisher.
-        raw = json.dumps(message)
+        raw = encode(message)
         for queue in self._queues.get(channel, ()):
-            queue.put_nowait((channel, json.loads(raw)))
+            queue.put_nowait((channel, decode(raw)))
 
     @asynccontextmanager
     async def subscribe(self, *channels: str) -> AsyncIterator[AsyncIterator[BusMessage]]:

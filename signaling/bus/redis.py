@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,7 +12,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from signaling.bus.base import Bus, BusMessage
+from signaling.bus.base import Bus, BusMessage, decode, encode
 
 log = logging.getLogger(__name__)
 SUBSCRIBE_CONFIRM_TIMEOUT = 5.0
@@ -40,7 +39,7 @@ class RedisBus(Bus):
     def __init__(self, client: aioredis.Redis, prefix: str = "vth:") -> None:
         self._redis = client
         self._prefix = prefix
-        self._pending: list[tuple[str, str, asyncio.Future[None]]] = []
+        self._pending: list[tuple[str, bytes, asyncio.Future[None]]] = []
         self._wake = asyncio.Event()
         self._flusher: asyncio.Task[None] | None = None
         self._lost = 0
@@ -62,7 +61,7 @@ class RedisBus(Bus):
 
     async def publish(self, channel: str, message: dict[str, Any]) -> None:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append((self._prefix + channel, json.dumps(message), done))
+        self._pending.append((self._prefix + channel, encode(message), done))
         self._wake.set()
         if self._flusher is None:
             self._flusher = asyncio.create_task(self._flush_forever())
@@ -161,7 +160,7 @@ class RedisBus(Bus):
 
     def _decode(self, raw: dict[str, Any]) -> BusMessage:
         channel = raw["channel"].decode() if isinstance(raw["channel"], bytes) else raw["channel"]
-        return channel[len(self._prefix):], json.loads(raw["data"])
+        return channel[len(self._prefix):], decode(raw["data"])
 
     async def close(self) -> None:
         if self._flusher is not None:

@@ -81,6 +81,23 @@ def test_malformed_frames() -> None:
     assert refused({"type": "teleport", "id": "k"}).msg_id == "k"
 
 
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity"])
+def test_a_number_json_does_not_have_is_malformed(number: str) -> None:
+    # Python's json module would accept these; no browser sends them (JSON.stringify
+    # writes null), so a frame carrying one is answered like any other malformed frame.
+    refused('{"type":"stats","sample":{"rtt_ms":' + number + "}}")
+
+
+def test_a_lone_surrogate_is_malformed() -> None:
+    # It could not be stored as UTF-8 text (chat is stored before it is relayed).
+    refused('{"type":"chat","text":"\\ud800"}')
+
+
+def test_encoded_frames_are_compact_utf8() -> None:
+    text = p.encode({"type": "chat", "from": "a", "text": "Chào bác sĩ", "ts": "t"})
+    assert text == '{"type":"chat","from":"a","text":"Chào bác sĩ","ts":"t"}'
+
+
 def test_server_messages() -> None:
     peer = {"peer_id": "a", "display_name": "A", "role": "host"}
     assert p.welcome(peer_id="a", room="r", role="host", display_name="A", state="admitted",
