@@ -267,7 +267,7 @@ def end_to_end(url: str, visits: list[tuple[str, str, str]], rates: list[int], s
                clients: int) -> list[dict[str, Any]]:
     port = free_port()
     env = {**os.environ, "TELEHEALTH_DATABASE_URL": url, "TELEHEALTH_SECRET_KEY": SECRET_KEY,
-           "TELEHEALTH_ENVIRONMENT": "test", "TELEHEALTH_RUN_BACKGROUND_TASKS": "false",
+           "TELEHEALTH_ENVIRONMENT": "production", "TELEHEALTH_RUN_BACKGROUND_TASKS": "false",
            "TELEHEALTH_STUN_URLS": "[]",
            # The per-socket limit (50/s) is raised: the load comes from fewer sockets than
            # 2,000 real peers would use; the limiter still runs on every message.
