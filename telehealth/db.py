@@ -148,7 +148,7 @@ SessionDep = Annotated[AsyncSession, Depends(_request_session, scope="function")
 # keeps the portable SQLAlchemy path.
 
 _PG = asyncpg_dialect()
-_DRIVER = "db.driver"  # session.info key: (root transaction, its adapted asyncpg connection)
+_DRIVER = "db.driver"  # session.info key: (innermost transaction, its connection)
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,12 +208,17 @@ async def fetch(
     session: AsyncSession, statement: DriverStatement, params: Mapping[str, Any]
 ) -> list[dict[str, Any]]:
     """Run `statement` in the session's transaction as an asyncpg prepared statement."""
-    transaction = session.sync_session.get_transaction()
     cached = session.info.get(_DRIVER)
-    if transaction is None or cached is None or cached[0] is not transaction:
-        connection = (await session.connection()).sync_connection  # begins the transaction
-        cached = session.info[_DRIVER] = (session.sync_session.get_transaction(), connection)
+    if cached is None or cached[0] is not _innermost(session):
+        # Begins the session's transaction, or emits a pending SAVEPOINT (both are lazy).
+        connection = (await session.connection()).sync_connection
+        cached = session.info[_DRIVER] = (_innermost(session), connection)
     return await _run(cached[1], statement, params)
+
+
+def _innermost(session: AsyncSession) -> Any:
+    sync = session.sync_session
+    return sync.get_nested_transaction() or sync.get_transaction()
 
 
 def fetch_sync(
