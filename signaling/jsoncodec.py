@@ -1,24 +1,21 @@
-"""JSON for signaling frames and bus messages: fast, exact and strict.
+"""JSON for signaling frames and bus messages: fast, strict, and exact where it must be.
 
-orjson parses and writes a frame about four times faster than the json module (relay CPU
-per message, docs/benchmarks.md), but it reads an integer beyond 64 bits as a float and
-cannot write one. A peer's `data` is relayed as it was sent, so any text with a run of 19
-or more digits (every integer orjson might round has one; so does an SDP's session id,
-inside a string) is read by the json module instead, which keeps integers exact; writing
-falls back the same way. Both paths refuse what is not JSON: NaN and Infinity (which the
-json module would accept) and text that is not valid Unicode (a lone surrogate).
+orjson parses and writes a frame several times faster than the json module, and it is
+stricter: NaN, Infinity and lone surrogates (which json would accept) are refused. One
+habit needs care: it reads an integer beyond 64 bits as a float, and cannot write one.
+Only a signal's `data` is relayed as the peer sent it (every other field is checked and
+bounded), so `loads_exact` re-reads a text with the json module when its parsed `data`
+holds a float large enough to be such an integer; `dumps` falls back the same way.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import orjson
 
-_LONG_DIGITS = re.compile(r"\d{19}")
-_LONG_DIGITS_BYTES = re.compile(rb"\d{19}")
+_ROUNDED = float(2**63)  # orjson keeps integers in [-2**63, 2**64) exact; beyond: floats
 
 
 def _refuse_constant(name: str) -> Any:
@@ -27,14 +24,28 @@ def _refuse_constant(name: str) -> Any:
 
 def loads(text: str | bytes) -> Any:
     """Parse `text`; raise ValueError if it is not JSON."""
-    if isinstance(text, bytes):
-        long_digits = _LONG_DIGITS_BYTES.search(text) is not None
-    else:
-        long_digits = _LONG_DIGITS.search(text) is not None
-    if not long_digits:
-        return orjson.loads(text)  # JSONDecodeError is a ValueError
-    orjson.loads(text)  # the same strictness on this path: refuses lone surrogates
+    return orjson.loads(text)  # JSONDecodeError is a ValueError
+
+
+def reread_exactly(text: str | bytes) -> Any:
+    """`text` parsed again with integers of any size kept exact (the slow path)."""
     return json.loads(text, parse_constant=_refuse_constant)
+
+
+def may_hold_rounded_integer(value: Any) -> bool:
+    """True if `value` (as orjson parsed it) holds a float that may have been an integer."""
+    kind = type(value)
+    if kind is dict:
+        value = value.values()
+    elif kind is not list:
+        return kind is float and not -_ROUNDED < value < _ROUNDED
+    for item in value:  # a loop, not any(generator): this runs for every relayed signal
+        kind = type(item)
+        if kind is str or kind is int:
+            continue
+        if may_hold_rounded_integer(item):
+            return True
+    return False
 
 
 def dumps(obj: Any) -> bytes:

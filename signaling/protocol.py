@@ -151,6 +151,8 @@ def parse_client_message(text: str) -> ClientMessage:
     parser = _PARSERS.get(kind) if isinstance(kind, str) else None
     if parser is None:
         raise ProtocolError(ERR_BAD_MESSAGE, f"unknown type {kind!r}", msg_id)
+    if kind == "signal" and jsoncodec.may_hold_rounded_integer(obj.get("data")):
+        obj = jsoncodec.reread_exactly(text)  # data is relayed as sent: integers stay exact
     return parser(obj, msg_id)
 
 

@@ -13,12 +13,14 @@ BusMessage = tuple[str, dict[str, Any]]
 
 
 def encode(message: dict[str, Any]) -> bytes:
-    """A bus message as JSON (every frame relayed between workers passes here)."""
+    """A bus message as JSON (relayed frames travel in it as text already encoded)."""
     return jsoncodec.dumps(message)
 
 
 def decode(raw: bytes | str) -> dict[str, Any]:
     message: dict[str, Any] = jsoncodec.loads(raw)
+    if jsoncodec.may_hold_rounded_integer(message):
+        message = jsoncodec.reread_exactly(raw)
     return message
 
 

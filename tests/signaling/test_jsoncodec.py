@@ -38,23 +38,36 @@ def test_an_sdp_session_id_inside_a_string_stays_a_string() -> None:
 
 
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
-@pytest.mark.parametrize("padding", ["", ',"n":12345678901234567890'])
-def test_constants_are_refused_on_both_paths(constant: str, padding: str) -> None:
+@pytest.mark.parametrize("padding", ["", ',"n":123456789012345678901'])
+def test_constants_are_refused_also_beside_a_big_integer(constant: str, padding: str) -> None:
+    text = '{"type":"signal","to":"b","data":{"candidate":{"a":' + constant + padding + "}}}"
+    with pytest.raises(p.ProtocolError):
+        p.parse_client_message(text)
     with pytest.raises(ValueError):
-        jsoncodec.loads('{"a":' + constant + padding + "}")
+        decode('{"a":' + constant + padding + "}")
 
 
-@pytest.mark.parametrize("padding", ["", ',"n":12345678901234567890'])
-def test_a_lone_surrogate_is_refused_on_both_paths(padding: str) -> None:
+@pytest.mark.parametrize("padding", ["", ',"n":123456789012345678901'])
+def test_a_lone_surrogate_is_refused_also_beside_a_big_integer(padding: str) -> None:
+    text = '{"type":"signal","to":"b","data":{"candidate":{"a":"\\ud800"' + padding + "}}}"
+    with pytest.raises(p.ProtocolError):
+        p.parse_client_message(text)
     with pytest.raises(ValueError):
-        jsoncodec.loads('{"a":"\\ud800"' + padding + "}")
-    with pytest.raises(ValueError):
-        jsoncodec.loads(('{"a":"\\ud800"' + padding + "}").encode())
+        decode(('{"a":"\\ud800"' + padding + "}").encode())
 
 
 def test_bytes_and_text_read_alike() -> None:
     text = '{"a":[1,2.5,"ư",null,true],"b":123456789012345678901}'
-    assert jsoncodec.loads(text) == jsoncodec.loads(text.encode()) == json.loads(text)
+    assert decode(text) == decode(text.encode()) == json.loads(text)
+
+
+@pytest.mark.parametrize(
+    ("value", "suspect"),
+    [(1.5, False), (2.0**62, False), (-(2.0**62), False), (2.0**63, True), (-(2.0**63), True),
+     (1e300, True), ({"a": [1, {"b": 1e20}]}, True), ({"a": [1, "x", None, True]}, False)],
+)
+def test_which_floats_may_have_been_integers(value: object, suspect: bool) -> None:
+    assert jsoncodec.may_hold_rounded_integer(value) is suspect
 
 
 def test_non_string_keys_are_written_as_strings() -> None:
