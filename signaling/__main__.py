@@ -15,8 +15,9 @@ def uvicorn_options() -> dict[str, object]:
     """The uvicorn settings the signaling socket needs, also for the platform's server.
 
     permessage-deflate is off: signaling frames are small JSON and compressing
-    them doubled relay latency here. uvloop and the sans-I/O websockets
-    protocol are used when the installed uvicorn offers them.
+    them doubled relay latency here. uvloop is used when installed, and uvicorn's
+    sans-I/O websockets protocol with our direct path for the signaling socket
+    (signaling.directsocket) when the installed uvicorn has that protocol.
     """
     options: dict[str, object] = {
         "ws_per_message_deflate": False,
@@ -29,7 +30,7 @@ def uvicorn_options() -> dict[str, object]:
     if importlib.util.find_spec("uvloop") is not None:
         options["loop"] = "uvloop"
     if "websockets-sansio" in uvicorn.config.WS_PROTOCOLS:
-        options["ws"] = "websockets-sansio"
+        options["ws"] = "signaling.directsocket:DirectSocketProtocol"
     return options
 
 

@@ -7,7 +7,7 @@ import logging
 import secrets
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.websockets import WebSocket
 
@@ -26,6 +26,46 @@ class _CloseFrame:
 
 _GONE = object()  # the peer already disconnected: stop writing, send no close frame
 
+# The ASGI extension under which signaling.directsocket offers its direct path.
+DIRECT_SOCKET = "vtelehealth.direct_socket"
+
+
+class FrameSocket(Protocol):
+    """Frames in and out of one accepted socket; closing stays with the WebSocket."""
+
+    async def receive_frame(self) -> str | bytes | None:
+        """The next text (str) or binary (bytes) frame; None once the peer is gone."""
+
+    async def write_text(self, text: str) -> bool:
+        """Send one text frame; False if the socket can no longer take it."""
+
+
+class AsgiFrames:
+    """`FrameSocket` over Starlette's WebSocket: works under any ASGI server."""
+
+    def __init__(self, websocket: WebSocket) -> None:
+        self._websocket = websocket
+
+    async def receive_frame(self) -> str | bytes | None:
+        event = await self._websocket.receive()
+        if event["type"] == "websocket.disconnect":
+            return None
+        text = event.get("text")
+        return text if text is not None else event.get("bytes") or b""
+
+    async def write_text(self, text: str) -> bool:
+        await self._websocket.send_text(text)
+        return True
+
+
+def frames_of(websocket: WebSocket) -> FrameSocket:
+    """The accepted socket's direct path when the server offers it, else ASGI messages."""
+    direct = websocket.scope.get("extensions", {}).get(DIRECT_SOCKET)
+    if direct is None:
+        return AsgiFrames(websocket)
+    direct.take_over()
+    return direct  # type: ignore[no-any-return]
+
 
 @dataclass(eq=False)
 class Connection:
@@ -40,6 +80,7 @@ class Connection:
     """
 
     websocket: WebSocket
+    frames: FrameSocket
     bucket: TokenBucket
     max_outbound: int
     last_seen: float
@@ -120,7 +161,8 @@ class Connection:
                 if isinstance(item, _CloseFrame):
                     await self.websocket.close(item.code, item.reason)
                     return
-                await self.websocket.send_text(item)
+                if not await self.frames.write_text(item):
+                    return
             except Exception:
                 # The socket died under us (reset, closed by the client): nothing left to say.
                 return

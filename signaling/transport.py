@@ -21,7 +21,7 @@ from signaling import protocol
 from signaling import room as rooms
 from signaling.bus import Bus, RedisBus
 from signaling.config import SignalingSettings
-from signaling.connection import Connection
+from signaling.connection import Connection, frames_of
 from signaling.platform import PlatformPort, QualityRecord, rfc3339
 from signaling.protocol import ClientMessage, ProtocolError
 from signaling.quality import QualitySink
@@ -135,6 +135,7 @@ class SignalingService:
         settings = self.settings
         conn = Connection(
             websocket=websocket,
+            frames=frames_of(websocket),
             bucket=TokenBucket(settings.rate_limit_per_second, settings.rate_limit_burst),
             max_outbound=settings.max_outbound_queue,
             last_seen=asyncio.get_running_loop().time(),
@@ -169,8 +170,8 @@ class SignalingService:
         loop = asyncio.get_running_loop()
         limit = self.settings.max_message_bytes
         while not conn.closing:
-            event = await conn.websocket.receive()
-            if event["type"] == "websocket.disconnect":
+            text = await conn.frames.receive_frame()
+            if text is None:
                 return None
             conn.last_seen = now = loop.time()
             verdict = conn.bucket.take(now)
@@ -180,9 +181,8 @@ class SignalingService:
             if verdict is Verdict.REJECT:
                 conn.reply(protocol.error(protocol.ERR_RATE_LIMITED, "slow down"))
                 continue
-            text = event.get("text")
-            if text is None:
-                size = len(event.get("bytes") or b"")
+            if not isinstance(text, str):
+                size = len(text)
                 if size > limit:
                     self._too_large(conn)
                     return None

@@ -20,9 +20,15 @@ from signaling.__main__ import uvicorn_options
 
 
 @asynccontextmanager
-async def serve_in_process(app: ASGIApp, host: str = "127.0.0.1") -> AsyncIterator[str]:
-    """Serve `app` with uvicorn on a free port of this event loop; yield the signaling URL."""
+async def serve_in_process(
+    app: ASGIApp, host: str = "127.0.0.1", *, ws: str | None = None
+) -> AsyncIterator[str]:
+    """Serve `app` with uvicorn on a free port of this event loop; yield the signaling URL.
+
+    `ws` replaces the websocket protocol of `uvicorn_options()` (tests of the ASGI path)."""
     options = {k: v for k, v in uvicorn_options().items() if k != "loop"}
+    if ws is not None:
+        options["ws"] = ws
     config = uvicorn.Config(app, host=host, port=0, log_level="warning", **options)  # type: ignore[arg-type]
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

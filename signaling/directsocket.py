@@ -1,0 +1,146 @@
+"""Frames straight from uvicorn's websocket protocol to the signaling endpoint, and back.
+
+Under ASGI every received frame becomes a message dict that waits in an `asyncio.Queue`
+for the app's `receive()` (uvicorn also stops and restarts reading the socket around
+each one), and every sent frame goes through Starlette's and uvicorn's `send`
+coroutines. For a relay whose whole job is moving small frames, that is a large share
+of the cost (docs/benchmarks.md, Signaling). `DirectSocketProtocol` is uvicorn's own
+sans-I/O protocol with one addition, offered to the app as the ASGI extension
+`vtelehealth.direct_socket`: once the app has accepted the socket, it may `take_over()`
+and then read frames from a deque and write them to the transport without either layer.
+The handshake, pings, the closing handshake and every close stay uvicorn's.
+
+An app served another way (another ASGI server, a test transport) does not see the
+extension and uses the ASGI messages as before (`signaling.connection.AsgiFrames`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from typing import Any
+
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.exceptions import InvalidState
+from websockets.http11 import Request
+
+from signaling.connection import DIRECT_SOCKET
+
+# Frames read but not yet taken by the endpoint before reading pauses (uvicorn pauses after
+# every frame). The endpoint's rate limit closes a socket long before this matters.
+HIGH_WATER = 64
+LOW_WATER = 16
+
+
+class _Inbox(asyncio.Queue[Any]):
+    """uvicorn's queue of ASGI messages; it tells the direct socket when the peer is gone.
+
+    Every path that ends a connection (peer's close frame, lost transport, protocol
+    error, server shutdown, the app's own close) queues `websocket.disconnect` here.
+    """
+
+    def __init__(self, owner: DirectSocketProtocol) -> None:
+        super().__init__()
+        self._owner = owner
+
+    def put_nowait(self, item: Any) -> None:
+        super().put_nowait(item)
+        if item.get("type") == "websocket.disconnect":
+            self._owner._gone()
+
+
+class DirectSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's `websockets-sansio` protocol, plus the direct path (see the module doc)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.queue = _Inbox(self)
+        self._direct = False
+        self._ended = False
+        self._frames: deque[str | bytes] = deque()
+        self._waiter: asyncio.Future[None] | None = None
+
+    def handle_connect(self, event: Request) -> None:
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)
+        if scope is not None:  # upgraded (101); the app's task has not started yet
+            scope["extensions"][DIRECT_SOCKET] = self
+
+    # The app's side -------------------------------------------------------------------
+
+    def take_over(self) -> None:
+        """From now on frames go to `receive_frame`, not to ASGI `receive()`."""
+        if self._direct:
+            return
+        self._direct = True
+        while not self.queue.empty():  # anything queued before: keep its order
+            message = self.queue.get_nowait()
+            if message["type"] == "websocket.receive":
+                text = message.get("text")
+                self._frames.append(text if text is not None else message.get("bytes") or b"")
+        if self.read_paused and len(self._frames) < HIGH_WATER:
+            self.read_paused = False
+            self.transport.resume_reading()
+
+    async def receive_frame(self) -> str | bytes | None:
+        """The next text (str) or binary (bytes) frame; None once the socket is done."""
+        frames = self._frames
+        while not frames:
+            if self._ended:
+                return None
+            waiter = self._waiter = self.loop.create_future()
+            await waiter
+        frame = frames.popleft()
+        if self.read_paused and len(frames) <= LOW_WATER and not self._ended:
+            self.read_paused = False
+            self.transport.resume_reading()
+        return frame
+
+    async def write_text(self, text: str) -> bool:
+        """Write one text frame now; False if the socket can no longer take it."""
+        if not self.writable.is_set():  # the transport's buffer is full: wait for room
+            await self.writable.wait()
+        if self.close_sent or self.disconnected:
+            return False
+        try:
+            self.conn.send_text(text.encode())
+        except InvalidState:
+            return False
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        return True
+
+    # uvicorn's side ---------------------------------------------------------------------
+
+    def send_receive_event_to_app(self) -> None:
+        if not self._direct:
+            super().send_receive_event_to_app()
+            return
+        data = self.frames[0] if len(self.frames) == 1 else b"".join(self.frames)
+        self.frames = []
+        if self.close_sent:
+            return  # past our close frame: read on until the peer's reply, keep nothing
+        if self.curr_msg_data_type == "text":
+            try:
+                frame: str | bytes = data.decode()
+            except UnicodeDecodeError:
+                self.conn.send_close(1007)  # invalid UTF-8 in a text frame, as uvicorn does
+                self.handle_parser_exception()
+                return
+        else:
+            frame = bytes(data)
+        self._frames.append(frame)
+        self._wake()
+        if not self.read_paused and len(self._frames) >= HIGH_WATER:
+            self.read_paused = True
+            self.transport.pause_reading()
+
+    def _gone(self) -> None:
+        self._ended = True
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
