@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, event
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.util import await_, greenlet_spawn
@@ -164,7 +165,7 @@ class DriverStatement:
 
     @classmethod
     def of(cls, statement: ClauseElement) -> DriverStatement:
-        compiled = statement.compile(dialect=_PG)
+        compiled = cast(SQLCompiler, statement.compile(dialect=_PG))
         names = tuple(compiled.positiontup or ())
         bind = {}
         for name in names:
@@ -201,7 +202,7 @@ class DriverStatement:
 
 
 def is_postgresql(session: AsyncSession) -> bool:
-    return session.bind.dialect.name == "postgresql"
+    return session.bind is not None and session.bind.dialect.name == "postgresql"
 
 
 async def fetch(
@@ -213,7 +214,9 @@ async def fetch(
         # Begins the session's transaction, or emits a pending SAVEPOINT (both are lazy).
         connection = (await session.connection()).sync_connection
         cached = session.info[_DRIVER] = (_innermost(session), connection)
-    return await _run(cached[1], statement, params)
+    connection = cached[1]
+    assert connection is not None
+    return await _run(connection, statement, params)
 
 
 def _innermost(session: AsyncSession) -> Any:
