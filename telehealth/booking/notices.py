@@ -61,19 +61,19 @@ async def send(
     facility_name: str,
     now: datetime,
 ) -> None:
-    """`event` is confirmed | cancelled | rescheduled | reminder; the text follows the mode."""
-    await notifications.notify(
+    """`event` is confirmed | cancelled | rescheduled | reminder; the text follows the mode.
+
+    Written now and published to the user after commit (`notifications.notify`)."""
+    row = await compose(
         session,
-        bus,
+        settings,
+        event=event,
         user_id=user_id,
-        kind=f"booking.{event}",
-        title_key=f"booking.notices.{event}_title",
-        body_key=f"booking.notices.{event}_body_{mode}",
-        link=f"/appointments/{appointment_id}",
+        appointment_id=appointment_id,
+        mode=mode,
+        start_at=start_at,
+        practitioner_name=practitioner_name,
+        facility_name=facility_name,
         now=now,
-        email=True,
-        smtp_configured=bool(settings.smtp_host),
-        when=when(start_at),
-        practitioner=practitioner_name,
-        facility=facility_name,
     )
+    await notifications.write(session, bus, row)

@@ -104,9 +104,14 @@ async def notify(
         smtp_configured=smtp_configured,
         **params,
     )
+    await write(session, bus, row)
+    return row["id"]  # type: ignore[no-any-return]
+
+
+async def write(session: AsyncSession, bus: Any, row: dict[str, Any]) -> None:
+    """Write a composed notification; publish it to `user:<id>` after commit."""
     await repository.write(session, row)
     announce(session, bus, row)
-    return row["id"]  # type: ignore[no-any-return]
 
 
 async def inbox(
