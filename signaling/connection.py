@@ -39,6 +39,9 @@ class FrameSocket(Protocol):
     async def write_text(self, text: str) -> bool:
         """Send one text frame; False if the socket can no longer take it."""
 
+    def write_now(self, text: str) -> bool:
+        """Send one text frame if that needs no waiting; False: queue it for the writer."""
+
 
 class AsgiFrames:
     """`FrameSocket` over Starlette's WebSocket: works under any ASGI server."""
@@ -56,6 +59,9 @@ class AsgiFrames:
     async def write_text(self, text: str) -> bool:
         await self._websocket.send_text(text)
         return True
+
+    def write_now(self, text: str) -> bool:
+        return False  # ASGI's send is a coroutine: every frame goes through the writer
 
 
 def frames_of(websocket: WebSocket) -> FrameSocket:
@@ -93,6 +99,7 @@ class Connection:
     closing: bool = False
     _outbox: deque[Any] = field(default_factory=deque)
     _wakeup: asyncio.Future[None] | None = None  # set while the writer waits for a frame
+    _busy: bool = False  # the writer holds a frame it has taken from the outbox
     _early: list[str] = field(default_factory=list)
 
     @property
@@ -112,12 +119,19 @@ class Connection:
             log.warning("closing slow socket %s: %d frames queued", self.conn_id, self.max_outbound)
             self.close(protocol.CLOSE_TRY_AGAIN_LATER, "slow consumer")
             return
-        self._put(text)
+        self._put_text(text)
 
     def reply(self, message: dict[str, Any]) -> None:
         """An answer to this client's own message: never held back (handshake errors)."""
         if not self.closing:
-            self._put(protocol.encode(message))
+            self._put_text(protocol.encode(message))
+
+    def _put_text(self, text: str) -> None:
+        # With nothing queued or in the writer's hands, a frame the socket takes at once is
+        # written here: no wake-up of the writer task per relayed frame (the direct path).
+        if not self._outbox and not self._busy and self.frames.write_now(text):
+            return
+        self._put(text)
 
     def send_welcome(self, message: dict[str, Any], follow_up: tuple[dict[str, Any], ...]) -> None:
         self.welcomed = True
@@ -161,7 +175,12 @@ class Connection:
                 if isinstance(item, _CloseFrame):
                     await self.websocket.close(item.code, item.reason)
                     return
-                if not await self.frames.write_text(item):
+                self._busy = True
+                try:
+                    written = await self.frames.write_text(item)
+                finally:
+                    self._busy = False
+                if not written:
                     return
             except Exception:
                 # The socket died under us (reset, closed by the client): nothing left to say.

@@ -97,10 +97,17 @@ class DirectSocketProtocol(WebSocketsSansIOProtocol):
         return frame
 
     async def write_text(self, text: str) -> bool:
-        """Write one text frame now; False if the socket can no longer take it."""
+        """Write one text frame; False if the socket can no longer take it."""
         if not self.writable.is_set():  # the transport's buffer is full: wait for room
             await self.writable.wait()
-        if self.close_sent or self.disconnected:
+        return self._write(text)
+
+    def write_now(self, text: str) -> bool:
+        """Write one text frame if the transport has room; False: the caller queues it."""
+        return self.writable.is_set() and self._write(text)
+
+    def _write(self, text: str) -> bool:
+        if self.close_sent or self.disconnected or self.transport.is_closing():
             return False
         try:
             self.conn.send_text(text.encode())

@@ -90,3 +90,25 @@ async def test_each_path_notices_a_dropped_socket(served: tuple[Server, Signalin
     assert (await alice.expect("peer-reconnected"))["peer_id"] == bob.peer_id
     await alice.close()
     await again.close()
+
+
+@pytest.mark.parametrize("ws", [DIRECT, ASGI], ids=["direct", "asgi"])
+async def test_each_path_closes_a_socket_that_stops_reading_with_1013(ws: str) -> None:
+    settings = fast_settings(
+        rate_limit_per_second=100_000, rate_limit_burst=100_000, max_outbound_queue=50
+    )
+    platform = MemoryPlatform()
+    async with serve_in_process(create_app(settings, platform), ws=ws) as url:
+        server = Server(url, platform, settings)
+        slow = await server.join("slow")
+        fast = await server.join("fast")
+        await slow.expect("peer-joined")
+        transport = slow.ws.transport
+        transport.pause_reading()  # the client stops reading: buffers fill up to the server
+        offer = {"description": {"type": "offer", "sdp": "v=0\r\n" + "a" * 60_000}}
+        for _ in range(300):  # ~18 MB: past the kernel's buffers, the transport's, then 50
+            await fast.signal(slow.peer_id, offer)
+        transport.resume_reading()
+        code, reason = await slow.closed(within=20)
+        assert (code, reason) == (1013, "slow consumer")
+        await fast.close()
