@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 
@@ -11,6 +12,7 @@ from signaling.app import create_app
 from signaling.connection import AsgiFrames
 from signaling.directsocket import DirectSocketProtocol
 from signaling.platform import MemoryPlatform
+from signaling.tools.client import SignalingClient
 from signaling.tools.serve import serve_in_process
 from signaling.transport import SignalingService
 from tests.signaling.conftest import Server, fast_settings
@@ -19,13 +21,29 @@ DIRECT = "signaling.directsocket:DirectSocketProtocol"
 ASGI = "websockets-sansio"
 
 
-@pytest.fixture(params=[DIRECT, ASGI], ids=["direct", "asgi"])
-async def served(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Server, SignalingService]]:
-    settings = fast_settings(rate_limit_burst=1000)  # bursts of 200 frames below
+@asynccontextmanager
+async def serving(
+    ws: str | None, **overrides: object
+) -> AsyncIterator[tuple[Server, SignalingService]]:
+    """A real server with `ws` as uvicorn's websocket protocol (None: uvicorn_options())."""
+    settings = fast_settings(**overrides)
     platform = MemoryPlatform()
     app = create_app(settings, platform)
-    async with serve_in_process(app, ws=request.param) as url:
+    async with serve_in_process(app, ws=ws) as url:
         yield Server(url, platform, settings), app.state.signaling
+
+
+@pytest.fixture(params=[DIRECT, ASGI], ids=["direct", "asgi"])
+async def served(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Server, SignalingService]]:
+    async with serving(request.param, rate_limit_burst=1000) as pair:  # bursts of 200 frames
+        yield pair
+
+
+async def two_peers(server: Server) -> tuple[SignalingClient, SignalingClient]:
+    first = await server.join("alice")
+    second = await server.join("bob")
+    await first.expect("peer-joined")
+    return first, second
 
 
 def frame_sockets(service: SignalingService) -> list[object]:
@@ -33,12 +51,9 @@ def frame_sockets(service: SignalingService) -> list[object]:
 
 
 async def test_the_default_server_options_give_the_signaling_socket_the_direct_path() -> None:
-    settings = fast_settings()
-    app = create_app(settings, MemoryPlatform())
-    async with serve_in_process(app) as url:  # uvicorn_options(), as production runs
-        server = Server(url, MemoryPlatform(), settings)
+    async with serving(None) as (server, service):  # uvicorn_options(), as production runs
         alice = await server.join("alice")
-        [frames] = frame_sockets(app.state.signaling)
+        [frames] = frame_sockets(service)
         assert isinstance(frames, DirectSocketProtocol)
         await alice.close()
 
@@ -47,9 +62,7 @@ async def test_each_path_relays_signals_in_order(
     served: tuple[Server, SignalingService],
 ) -> None:
     server, service = served
-    alice = await server.join("alice")
-    bob = await server.join("bob")
-    await alice.expect("peer-joined")
+    alice, bob = await two_peers(server)
     kinds = {type(f) for f in frame_sockets(service)}
     assert kinds == {DirectSocketProtocol} or kinds == {AsgiFrames}
     for i in range(200):  # past the direct path's read-ahead of 64 frames
@@ -75,9 +88,7 @@ async def test_each_path_refuses_a_binary_frame_and_stays_open(
 
 async def test_each_path_notices_a_dropped_socket(served: tuple[Server, SignalingService]) -> None:
     server, service = served
-    alice = await server.join("alice")
-    bob = await server.join("bob")
-    await alice.expect("peer-joined")
+    alice, bob = await two_peers(server)
     await bob.ws.close()  # no leave message: the socket just goes (a lost 4G link)
     for _ in range(100):
         if service.connection_count == 1:
@@ -94,15 +105,9 @@ async def test_each_path_notices_a_dropped_socket(served: tuple[Server, Signalin
 
 @pytest.mark.parametrize("ws", [DIRECT, ASGI], ids=["direct", "asgi"])
 async def test_each_path_closes_a_socket_that_stops_reading_with_1013(ws: str) -> None:
-    settings = fast_settings(
-        rate_limit_per_second=100_000, rate_limit_burst=100_000, max_outbound_queue=50
-    )
-    platform = MemoryPlatform()
-    async with serve_in_process(create_app(settings, platform), ws=ws) as url:
-        server = Server(url, platform, settings)
-        slow = await server.join("slow")
-        fast = await server.join("fast")
-        await slow.expect("peer-joined")
+    limits = {"rate_limit_per_second": 100_000, "rate_limit_burst": 100_000}
+    async with serving(ws, max_outbound_queue=50, **limits) as (server, _):
+        slow, fast = await two_peers(server)
         transport = slow.ws.transport
         transport.pause_reading()  # the client stops reading: buffers fill up to the server
         offer = {"description": {"type": "offer", "sdp": "v=0\r\n" + "a" * 60_000}}
