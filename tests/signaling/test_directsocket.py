@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import orjson
 import pytest
 
 from signaling.app import create_app
@@ -117,3 +119,121 @@ async def test_each_path_closes_a_socket_that_stops_reading_with_1013(ws: str) -
         code, reason = await slow.closed(within=20)
         assert (code, reason) == (1013, "slow consumer")
         await fast.close()
+
+
+# Frames as a browser writes them, put on the socket byte for byte: the direct path reads
+# the common ones itself and must hand everything else to websockets at a frame boundary.
+
+TEXT, CONTINUATION, PING = 0x1, 0x0, 0x9
+
+
+def client_frame(
+    payload: bytes,
+    opcode: int = TEXT,
+    *,
+    fin: bool = True,
+    rsv1: bool = False,
+    masked: bool = True,
+) -> bytes:
+    """One client-to-server frame (RFC 6455 §5.2), masked as a client must unless told."""
+    first = (0x80 if fin else 0) | (0x40 if rsv1 else 0) | opcode
+    size = len(payload)
+    if size < 126:
+        length = bytes((size,))
+    elif size < 65536:
+        length = bytes((126,)) + size.to_bytes(2, "big")
+    else:
+        length = bytes((127,)) + size.to_bytes(8, "big")
+    if not masked:
+        return bytes((first,)) + length + payload
+    mask = bytes((0x3A, 0x5C, 0x01, 0xF0))
+    body = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    return bytes((first, length[0] | 0x80)) + length[1:] + mask + body
+
+
+def ping_message(ts: int, pad: int = 0) -> bytes:
+    return orjson.dumps({"type": "ping", "ts": ts, "pad": "x" * pad})
+
+
+async def test_each_path_reads_frames_however_the_stream_splits_them(
+    served: tuple[Server, SignalingService],
+) -> None:
+    server, _ = served
+    alice = await server.join("alice")
+    # Short frames, 16-bit lengths, and a 40 KB one, cut at random places, several per write.
+    pads = [0, 200, 5, 40_000, 0, 130, 0, 9_000] * 4
+    stream = b"".join(client_frame(ping_message(i, pad)) for i, pad in enumerate(pads))
+    cuts = sorted(random.Random(7).sample(range(1, len(stream)), 60))
+    for a, b in zip([0, *cuts], [*cuts, len(stream)], strict=True):
+        alice.ws.transport.write(stream[a:b])
+        await asyncio.sleep(0.002)
+    got = [(await alice.expect("pong"))["ts"] for _ in pads]
+    assert got == list(range(len(pads)))
+    await alice.close()
+
+
+async def test_each_path_answers_control_frames_between_messages_and_reads_on(
+    served: tuple[Server, SignalingService],
+) -> None:
+    server, _ = served
+    alice = await server.join("alice")
+    alice.ws.transport.write(
+        client_frame(ping_message(1)) + client_frame(b"hi", PING) + client_frame(ping_message(2))
+    )
+    assert [(await alice.expect("pong"))["ts"] for _ in range(2)] == [1, 2]
+    alice.ws.transport.write(client_frame(ping_message(3)))  # back on a frame boundary
+    assert (await alice.expect("pong"))["ts"] == 3
+    await asyncio.wait_for(await alice.ws.ping(), 5)  # websockets' own exchange still in step
+    await alice.close()
+
+
+async def test_each_path_assembles_a_fragmented_message(
+    served: tuple[Server, SignalingService],
+) -> None:
+    server, _ = served
+    alice = await server.join("alice")
+    message = ping_message(7, pad=300)
+    alice.ws.transport.write(
+        client_frame(message[:100], fin=False)
+        + client_frame(message[100:250], CONTINUATION, fin=False)
+        + client_frame(b"", PING)  # a control frame may come between fragments
+        + client_frame(message[250:], CONTINUATION)
+        + client_frame(ping_message(8))
+    )
+    assert [(await alice.expect("pong"))["ts"] for _ in range(2)] == [7, 8]
+    await alice.close()
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        (client_frame(b'{"type":"ping","ts":1,"x":"\xff"}'), 1007),  # invalid UTF-8
+        (client_frame(ping_message(1), rsv1=True), 1002),  # no extension was negotiated
+        (client_frame(ping_message(1), masked=False), 1002),  # a client must mask
+        (client_frame(b"x", CONTINUATION), 1002),  # nothing to continue
+    ],
+    ids=["invalid-utf8", "extension-bit", "unmasked", "stray-continuation"],
+)
+async def test_each_path_closes_on_a_broken_frame(
+    served: tuple[Server, SignalingService], frame: bytes, code: int
+) -> None:
+    server, _ = served
+    alice = await server.join("alice")
+    alice.ws.transport.write(client_frame(ping_message(1)))
+    assert (await alice.expect("pong"))["ts"] == 1
+    alice.ws.transport.write(frame)
+    closed_with, _ = await alice.closed(within=5)
+    assert closed_with == code
+
+
+async def test_each_path_refuses_a_message_over_the_limit_sent_in_pieces(
+    served: tuple[Server, SignalingService],
+) -> None:
+    server, _ = served
+    alice = await server.join("alice")
+    frame = client_frame(ping_message(1, pad=70_000))  # a 64-bit length: websockets reads it
+    for at in range(0, len(frame), 8_192):
+        alice.ws.transport.write(frame[at : at + 8_192])
+        await asyncio.sleep(0.001)
+    assert (await alice.expect("error"))["code"] == "too_large"
+    assert (await alice.closed(within=5))[0] == 1009
