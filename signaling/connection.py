@@ -6,6 +6,7 @@ import asyncio
 import logging
 import secrets
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -30,11 +31,25 @@ _GONE = object()  # the peer already disconnected: stop writing, send no close f
 DIRECT_SOCKET = "vtelehealth.direct_socket"
 
 
+@dataclass(frozen=True, slots=True)
+class Admitted:
+    """A client message the frame handler took in (checked, parsed) for the reader to run."""
+
+    message: Any
+
+
+# Takes a frame as it arrives: None when it has dealt with it, else what the reader gets.
+FrameHandler = Callable[[str | bytes], "Admitted | str | bytes | None"]
+
+
 class FrameSocket(Protocol):
     """Frames in and out of one accepted socket; closing stays with the WebSocket."""
 
-    async def receive_frame(self) -> str | bytes | None:
+    async def receive_frame(self) -> str | bytes | Admitted | None:
         """The next text (str) or binary (bytes) frame; None once the peer is gone."""
+
+    def set_frame_handler(self, handler: FrameHandler) -> None:
+        """Offer each frame that arrives while the reader waits to `handler` first."""
 
     async def write_text(self, text: str) -> bool:
         """Send one text frame; False if the socket can no longer take it."""
@@ -49,7 +64,7 @@ class AsgiFrames:
     def __init__(self, websocket: WebSocket) -> None:
         self._websocket = websocket
 
-    async def receive_frame(self) -> str | bytes | None:
+    async def receive_frame(self) -> str | bytes | Admitted | None:
         event = await self._websocket.receive()
         if event["type"] == "websocket.disconnect":
             return None
@@ -62,6 +77,9 @@ class AsgiFrames:
 
     def write_now(self, text: str) -> bool:
         return False  # ASGI's send is a coroutine: every frame goes through the writer
+
+    def set_frame_handler(self, handler: FrameHandler) -> None:
+        pass  # frames arrive only through receive(): the reader takes each one
 
 
 def frames_of(websocket: WebSocket) -> FrameSocket:

@@ -33,7 +33,7 @@ from websockets.frames import apply_mask  # websockets' C speedup when built
 from websockets.http11 import Request
 from websockets.protocol import State
 
-from signaling.connection import DIRECT_SOCKET
+from signaling.connection import DIRECT_SOCKET, Admitted, FrameHandler
 
 # Frames read but not yet taken by the endpoint before reading pauses (uvicorn pauses after
 # every frame). The endpoint's rate limit closes a socket long before this matters.
@@ -80,7 +80,8 @@ class DirectSocketProtocol(WebSocketsSansIOProtocol):
         self.queue = _Inbox(self)
         self._direct = False
         self._ended = False
-        self._frames: deque[str | bytes] = deque()
+        self._frames: deque[str | bytes | Admitted] = deque()
+        self._handler: FrameHandler | None = None
         self._waiter: asyncio.Future[None] | None = None
         self._partial = b""  # the start of a frame the direct reader has not yet seen whole
 
@@ -106,7 +107,16 @@ class DirectSocketProtocol(WebSocketsSansIOProtocol):
             self.read_paused = False
             self.transport.resume_reading()
 
-    async def receive_frame(self) -> str | bytes | None:
+    def set_frame_handler(self, handler: FrameHandler) -> None:
+        """Offer each frame that arrives while the reader waits, nothing queued, to `handler`.
+
+        The handler runs inside the read callback; what it returns (unless None) is
+        queued for the reader in the frame's place. Waking the reader task for every
+        frame was most of what a relayed frame still cost (docs/benchmarks.md).
+        """
+        self._handler = handler
+
+    async def receive_frame(self) -> str | bytes | Admitted | None:
         """The next text (str) or binary (bytes) frame; None once the socket is done."""
         frames = self._frames
         while not frames:
@@ -231,7 +241,12 @@ class DirectSocketProtocol(WebSocketsSansIOProtocol):
         self.handle_parser_exception()
 
     def _deliver(self, frame: str | bytes) -> None:
-        self._frames.append(frame)
+        item: str | bytes | Admitted | None = frame
+        if self._handler is not None and self._waiter is not None and not self._frames:
+            item = self._handler(frame)
+            if item is None:
+                return
+        self._frames.append(item)
         self._wake()
         if not self.read_paused and len(self._frames) >= HIGH_WATER:
             self.read_paused = True

@@ -21,7 +21,7 @@ from signaling import protocol
 from signaling import room as rooms
 from signaling.bus import Bus, RedisBus
 from signaling.config import SignalingSettings
-from signaling.connection import Connection, frames_of
+from signaling.connection import Admitted, Connection, frames_of
 from signaling.platform import PlatformPort, QualityRecord, rfc3339
 from signaling.protocol import ClientMessage, ProtocolError
 from signaling.quality import QualitySink
@@ -68,12 +68,15 @@ class SignalingService:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._idle = asyncio.Event()
         self._started = False
-        self._handlers: dict[type, Callable[[Connection, Any], Awaitable[None]]] = {
-            protocol.Signal: self._on_signal,
-            protocol.Chat: self._on_chat,
+        # Handlers that never wait, then those that may (a signal tries `_signal_now` first).
+        self._handlers_now: dict[type, Callable[[Connection, Any], None]] = {
             protocol.Stats: self._on_stats,
             protocol.Event: self._on_event,
             protocol.Ping: self._on_ping,
+        }
+        self._handlers: dict[type, Callable[[Connection, Any], Awaitable[None]]] = {
+            protocol.Signal: self._on_signal,
+            protocol.Chat: self._on_chat,
             protocol.Leave: self._on_leave,
             protocol.End: self._on_end,
             protocol.Admit: self._on_admit,
@@ -167,38 +170,66 @@ class SignalingService:
 
     async def _next_message(self, conn: Connection) -> ClientMessage | None:
         """The next valid client message; None once the socket is done."""
-        loop = asyncio.get_running_loop()
-        limit = self.settings.max_message_bytes
         while not conn.closing:
-            text = await conn.frames.receive_frame()
-            if text is None:
+            frame = await conn.frames.receive_frame()
+            if frame is None:
                 return None
-            conn.last_seen = now = loop.time()
-            verdict = conn.bucket.take(now)
-            if verdict is Verdict.CLOSE:
-                conn.close(protocol.CLOSE_RATE_LIMITED, "rate limited")
-                return None
-            if verdict is Verdict.REJECT:
-                conn.reply(protocol.error(protocol.ERR_RATE_LIMITED, "slow down"))
-                continue
-            if not isinstance(text, str):
-                size = len(text)
-                if size > limit:
-                    self._too_large(conn)
-                    return None
-                conn.reply(protocol.error(protocol.ERR_BAD_MESSAGE, "binary frames not accepted"))
-                continue
-            # Characters are at most 4 bytes: encode only when the length is ambiguous.
-            if len(text) > limit or (len(text) * 4 > limit and len(text.encode()) > limit):
-                self._too_large(conn)
-                return None
-            if self._sink.full and self._shed_quality(conn, text):
-                continue
-            try:
-                return protocol.parse_client_message(text)
-            except ProtocolError as exc:
-                conn.reply(protocol.error(exc.code, exc.message, exc.msg_id))
+            if isinstance(frame, Admitted):  # the socket's frame handler already took it in
+                return frame.message
+            message = self._admit(conn, frame)
+            if message is not None:
+                return message
         return None
+
+    def _admit(self, conn: Connection, frame: str | bytes) -> ClientMessage | None:
+        """Rate limit, size and shedding checks, then parse: None if answered or dropped."""
+        conn.last_seen = now = asyncio.get_running_loop().time()
+        verdict = conn.bucket.take(now)
+        if verdict is Verdict.CLOSE:
+            conn.close(protocol.CLOSE_RATE_LIMITED, "rate limited")
+            return None
+        if verdict is Verdict.REJECT:
+            conn.reply(protocol.error(protocol.ERR_RATE_LIMITED, "slow down"))
+            return None
+        limit = self.settings.max_message_bytes
+        if not isinstance(frame, str):
+            if len(frame) > limit:
+                self._too_large(conn)
+            else:
+                conn.reply(protocol.error(protocol.ERR_BAD_MESSAGE, "binary frames not accepted"))
+            return None
+        # Characters are at most 4 bytes: encode only when the length is ambiguous.
+        if len(frame) > limit or (len(frame) * 4 > limit and len(frame.encode()) > limit):
+            self._too_large(conn)
+            return None
+        if self._sink.full and self._shed_quality(conn, frame):
+            return None
+        try:
+            return protocol.parse_client_message(frame)
+        except ProtocolError as exc:
+            conn.reply(protocol.error(exc.code, exc.message, exc.msg_id))
+            return None
+
+    def _take_frame(self, conn: Connection, frame: str | bytes) -> Admitted | None:
+        """The socket's frame handler: runs a frame that arrives while the reader waits.
+
+        A message that needs no waiting (stats, event, ping, a signal to a peer on this
+        worker: nearly all traffic) is handled here, inside the socket's read callback,
+        without waking the reader task; anything else goes to the reader, already
+        admitted, and the reader handles it as before. The socket calls this only while
+        the reader waits with nothing queued, so messages keep their order.
+        """
+        if conn.closing:
+            return None
+        try:
+            message = self._admit(conn, frame)
+            if message is None or self._handle_now(conn, message):
+                return None
+        except Exception:
+            log.exception("signaling socket failed")
+            conn.close(1011, "internal error")
+            return None
+        return Admitted(message)
 
     def _shed_quality(self, conn: Connection, text: str) -> bool:
         """Drop, unread, a stats/event frame of a member the full quality queue would drop.
@@ -284,22 +315,43 @@ class SignalingService:
         return True
 
     async def _serve(self, conn: Connection) -> None:
+        conn.frames.set_frame_handler(lambda frame: self._take_frame(conn, frame))
         while not conn.closing:
             message = await self._next_message(conn)
             if message is None:
                 return
-            me = self._member(conn)
+            me = self._permitted(conn, message)
             if me is None:
-                conn.reply(protocol.error(protocol.ERR_FORBIDDEN, "not in the room", message.id))
-                continue
-            if me.state == "waiting" and protocol.message_type(message) not in (
-                protocol.WAITING_ALLOWED
-            ):
-                conn.reply(
-                    protocol.error(protocol.ERR_FORBIDDEN, "waiting for a host", message.id)
-                )
-                continue
-            await self._handlers[type(message)](conn, message)
+                conn.reply(self._refusal(conn, message))
+            elif not self._run_now(conn, me, message):
+                await self._handlers[type(message)](conn, message)
+
+    def _permitted(self, conn: Connection, message: ClientMessage) -> Member | None:
+        """The sender, if it may send this message now (a waiting guest may send little)."""
+        me = self._member(conn)
+        if me is None or (
+            me.state == "waiting" and protocol.message_type(message) not in protocol.WAITING_ALLOWED
+        ):
+            return None
+        return me
+
+    def _refusal(self, conn: Connection, message: ClientMessage) -> dict[str, Any]:
+        reason = "not in the room" if self._member(conn) is None else "waiting for a host"
+        return protocol.error(protocol.ERR_FORBIDDEN, reason, message.id)
+
+    def _handle_now(self, conn: Connection, message: ClientMessage) -> bool:
+        """Handle a message that needs no waiting; False: it needs its async handler."""
+        me = self._permitted(conn, message)
+        return me is not None and self._run_now(conn, me, message)
+
+    def _run_now(self, conn: Connection, me: Member, message: ClientMessage) -> bool:
+        handler = self._handlers_now.get(type(message))
+        if handler is not None:
+            handler(conn, message)
+            return True
+        if isinstance(message, protocol.Signal):
+            return self._signal_now(conn, me, message)
+        return False
 
     async def _forget(self, conn: Connection) -> None:
         self._conns.pop(conn.conn_id, None)
@@ -446,6 +498,24 @@ class SignalingService:
         if msg_id is not None:
             conn.reply(protocol.ack(msg_id))
 
+    def _signal_now(self, conn: Connection, me: Member, message: protocol.Signal) -> bool:
+        """Relay a signal to a connected peer on this worker; False if it needs waiting."""
+        target = self._rosters[conn.room or ""].state.get(message.to)
+        if (
+            target is None
+            or target.state != "admitted"
+            or target.peer_id == me.peer_id
+            or (target.connected and target.worker != self.worker_id)
+        ):
+            return False  # the store to ask, or another worker to reach
+        if target.connected:
+            peer = self._conns.get(target.conn)
+            if peer is None:
+                return False  # our roster is stale: the peer resumed elsewhere
+            peer.send_text(protocol.encode(protocol.signal(me.peer_id, message.data)))
+        self._ack(conn, message.id)
+        return True
+
     async def _on_signal(self, conn: Connection, message: protocol.Signal) -> None:
         room, me = conn.room or "", self._member(conn)
         assert me is not None
@@ -493,15 +563,15 @@ class SignalingService:
             QualityRecord(grant.room, grant.user_id, conn.peer_id, kind, payload, datetime.now(UTC))
         )
 
-    async def _on_stats(self, conn: Connection, message: protocol.Stats) -> None:
+    def _on_stats(self, conn: Connection, message: protocol.Stats) -> None:
         self._quality(conn, "sample", message.sample)
         self._ack(conn, message.id)
 
-    async def _on_event(self, conn: Connection, message: protocol.Event) -> None:
+    def _on_event(self, conn: Connection, message: protocol.Event) -> None:
         self._quality(conn, "event", {"name": message.name, "detail": message.detail})
         self._ack(conn, message.id)
 
-    async def _on_ping(self, conn: Connection, message: protocol.Ping) -> None:
+    def _on_ping(self, conn: Connection, message: protocol.Ping) -> None:
         conn.reply(protocol.pong(message.ts, message.id))
 
     async def _on_second_hello(self, conn: Connection, message: protocol.Hello) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import orjson
 import pytest
@@ -25,11 +26,11 @@ ASGI = "websockets-sansio"
 
 @asynccontextmanager
 async def serving(
-    ws: str | None, **overrides: object
+    ws: str | None, platform: MemoryPlatform | None = None, **overrides: object
 ) -> AsyncIterator[tuple[Server, SignalingService]]:
     """A real server with `ws` as uvicorn's websocket protocol (None: uvicorn_options())."""
     settings = fast_settings(**overrides)
-    platform = MemoryPlatform()
+    platform = platform or MemoryPlatform()
     app = create_app(settings, platform)
     async with serve_in_process(app, ws=ws) as url:
         yield Server(url, platform, settings), app.state.signaling
@@ -119,6 +120,64 @@ async def test_each_path_closes_a_socket_that_stops_reading_with_1013(ws: str) -
         code, reason = await slow.closed(within=20)
         assert (code, reason) == (1013, "slow consumer")
         await fast.close()
+
+
+def candidate(i: int) -> dict[str, Any]:
+    return {"candidate": {"candidate": f"candidate:{i} 1 udp 1 10.0.0.1 9 typ host", "sdpMid": "0"}}
+
+
+class SlowChatPlatform(MemoryPlatform):
+    """Stores a chat line only after a while: the reader is busy while more frames come."""
+
+    async def store_chat(self, *args: Any, **kwargs: Any) -> None:
+        await asyncio.sleep(0.2)
+        await super().store_chat(*args, **kwargs)
+
+
+@pytest.mark.parametrize("ws", [DIRECT, ASGI], ids=["direct", "asgi"])
+async def test_each_path_keeps_order_behind_a_message_that_waits(ws: str) -> None:
+    async with serving(ws, SlowChatPlatform(), rate_limit_burst=1000) as (server, _):
+        alice, bob = await two_peers(server)
+        frames = [orjson.dumps({"type": "chat", "text": "first"})] + [
+            orjson.dumps({"type": "signal", "to": alice.peer_id, "data": candidate(i)})
+            for i in range(20)
+        ]
+        bob.ws.transport.write(b"".join(client_frame(f) for f in frames))
+        got = [await alice.recv() for _ in frames]
+        assert [m["type"] for m in got] == ["chat"] + ["signal"] * 20
+        assert [m["data"] for m in got[1:]] == [candidate(i) for i in range(20)]
+        await alice.close()
+        await bob.close()
+
+
+async def test_the_direct_path_handles_most_frames_without_waking_the_reader() -> None:
+    async with serving(DIRECT, rate_limit_burst=1000) as (server, service):
+        alice, bob = await two_peers(server)
+        [bobs] = [c.frames for c in service._conns.values() if c.peer_id == bob.peer_id]
+        woken = 0
+        receive_frame = bobs.receive_frame
+
+        async def counted() -> object:
+            nonlocal woken
+            frame = await receive_frame()
+            woken += 1
+            return frame
+
+        bobs.receive_frame = counted  # type: ignore[method-assign]
+        for i in range(50):  # one at a time: each arrives while the reader waits
+            await bob.signal(alice.peer_id, candidate(i))
+            await bob.send({"type": "stats", "sample": {"rtt_ms": i}})
+            await bob.send({"type": "ping", "ts": i})
+            assert (await bob.expect("pong"))["ts"] == i
+            assert (await alice.expect("signal"))["data"] == candidate(i)
+        assert woken == 0
+        for _ in range(100):  # the samples still reach the platform (in batches)
+            if len(server.platform.quality) == 50:
+                break
+            await asyncio.sleep(0.02)
+        assert [q["payload"]["rtt_ms"] for q in server.platform.quality] == list(range(50))
+        await alice.close()
+        await bob.close()
 
 
 # Frames as a browser writes them, put on the socket byte for byte: the direct path reads
