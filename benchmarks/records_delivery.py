@@ -133,8 +133,8 @@ class World:
         async for s in db.transaction():
             user = await s.get(User, self.consultant.id)
             assert user is not None
-            actor = Actor(user=user, role=Role.clinician, facility_id=self.district.id,
-                          province_code="08")
+            actor = Actor.of(user, role=Role.clinician, facility_id=self.district.id,
+                             province_code="08")
             ctx = ServiceContext(session=s, actor=actor, clock=clock, bus=bus, settings=settings)
             subject = await consultation_subject(ctx, consultation_id)
             draft: RecordDraft = await open_draft(ctx, subject)

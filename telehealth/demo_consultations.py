@@ -163,12 +163,11 @@ class Cast:
         stmt = select(User).where(col(User.username) == username)
         user = (await self.session.execute(stmt)).scalar_one()
         facility = await self.session.get(Facility, user.facility_id)
-        return Actor(
-            user=user,
+        return Actor.of(
+            user,
             role=Role(user.role),
             facility_id=user.facility_id,
             province_code=facility.province_code if facility else None,
-            display_name=user.full_name,
         )
 
     async def context(self, username: str, clock: FrozenClock) -> ServiceContext:

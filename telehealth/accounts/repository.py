@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,46 +30,23 @@ async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
 
 @dataclass(frozen=True, slots=True)
 class LiveSession:
-    """What a request needs of the presented session: the user (an entity, so later reads
-    of the same user in the request come from the identity map) and three plain columns."""
+    """What a request needs of the presented session: three of its columns, the province of
+    the user's facility, and the user's columns as plain values (`user_entity` makes the
+    user an entity of the session when a route needs one)."""
 
     id: uuid.UUID
     kind: str
     csrf_token: str | None
-    user: User
+    user: Mapping[Any, Any]
     facility_province_code: str | None
 
 
-# Built once: this runs on every authenticated request. Only the user is loaded as an
-# entity; the session and facility columns come as plain values (less ORM work per request).
-_LIVE_FROM = join(AuthSession, User, User.id == AuthSession.user_id).outerjoin(
-    Facility, Facility.id == User.facility_id
-)
-_LIVE_WHERE = (
-    AuthSession.token_hash == bindparam("token_hash"),
-    AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
-    AuthSession.expires_at > bindparam("now", type_=UTCDateTime()),
-    User.is_active.is_(True),  # type: ignore[attr-defined]
-)
-_LIVE_SESSION = (
-    select(
-        User,
-        AuthSession.id,
-        AuthSession.kind,
-        AuthSession.csrf_token,
-        Facility.province_code,
-    )
-    .select_from(_LIVE_FROM)
-    .where(*_LIVE_WHERE)
-)
-
-
-# On PostgreSQL the same lookup runs at driver level (telehealth.db.fetch): it is the first
-# statement of every authenticated request, and SQLAlchemy's execution path and ORM loading
-# cost about four times the query itself (measured).
+# Built once: this runs on every authenticated request. Plain columns only: the ORM's
+# loading of the user as an entity cost more than the query itself, and most requests
+# never use the entity.
 _USER: Table = User.__table__  # type: ignore[attr-defined]
 _USER_COLUMNS = tuple(c.name for c in _USER.c)
-_LIVE_SESSION_PG = db.DriverStatement.of(
+_LIVE_SESSION = (
     select(
         *_USER.c,
         AuthSession.id.label("session_id"),  # type: ignore[attr-defined]
@@ -76,20 +54,33 @@ _LIVE_SESSION_PG = db.DriverStatement.of(
         AuthSession.csrf_token.label("session_csrf_token"),  # type: ignore[union-attr]
         Facility.province_code.label("facility_province_code"),  # type: ignore[attr-defined]
     )
-    .select_from(_LIVE_FROM)
-    .where(*_LIVE_WHERE)
+    .select_from(
+        join(AuthSession, User, User.id == AuthSession.user_id).outerjoin(
+            Facility, Facility.id == User.facility_id
+        )
+    )
+    .where(
+        AuthSession.token_hash == bindparam("token_hash"),
+        AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
+        AuthSession.expires_at > bindparam("now", type_=UTCDateTime()),
+        User.is_active.is_(True),  # type: ignore[attr-defined]
+    )
 )
+# On PostgreSQL the same lookup runs at driver level (telehealth.db.fetch): it is the first
+# statement of every authenticated request, and SQLAlchemy's execution path costs about
+# three times the query itself (measured).
+_LIVE_SESSION_PG = db.DriverStatement.of(_LIVE_SESSION)
 _user_manager = sa_inspect(User).class_manager
 
 
-def _persistent_user(session: AsyncSession, row: dict[str, Any]) -> User:
-    """The user of `row` as an entity of the session, as if the ORM had loaded it."""
-    key = identity_key(User, row["id"])
+def user_entity(session: AsyncSession, columns: Mapping[Any, Any]) -> User:
+    """The user of `columns` as an entity of the session, as if the ORM had loaded it."""
+    key = identity_key(User, columns["id"])
     known = session.sync_session.identity_map.get(key)
     if known is not None:
         return known  # type: ignore[no-any-return]
     user: User = _user_manager.new_instance()  # what the ORM's loader does: no __init__
-    user.__dict__.update((name, row[name]) for name in _USER_COLUMNS)
+    user.__dict__.update((name, columns[name]) for name in _USER_COLUMNS)
     make_transient_to_detached(user)  # its identity, nothing pending
     session.sync_session.add(user)
     return user
@@ -99,23 +90,21 @@ async def get_live_session(
     session: AsyncSession, hashed: str, now: datetime
 ) -> LiveSession | None:
     params = {"token_hash": hashed, "now": now}
+    found: Mapping[Any, Any] | None
     if db.is_postgresql(session):
         rows = await db.fetch(session, _LIVE_SESSION_PG, params)
-        if not rows:
-            return None
-        found = rows[0]
-        return LiveSession(
-            found["session_id"],
-            found["session_kind"],
-            found["session_csrf_token"],
-            _persistent_user(session, found),
-            found["facility_province_code"],
-        )
-    row = (await session.execute(_LIVE_SESSION, params)).first()
-    if row is None:
+        found = rows[0] if rows else None
+    else:
+        found = (await session.execute(_LIVE_SESSION, params)).mappings().first()
+    if found is None:
         return None
-    user, session_id, kind, csrf_token, province_code = row
-    return LiveSession(session_id, kind, csrf_token, user, province_code)
+    return LiveSession(
+        found["session_id"],
+        found["session_kind"],
+        found["session_csrf_token"],
+        found,
+        found["facility_province_code"],
+    )
 
 
 async def revoke_session(session: AsyncSession, session_id: uuid.UUID, now: datetime) -> None:

@@ -161,17 +161,14 @@ def issue(
 
 async def resolve(
     session: AsyncSession, token: str, now: datetime
-) -> tuple[LiveSession, User, str | None] | None:
-    """The live session behind a presented token, its user and the user's province."""
+) -> tuple[LiveSession, str | None] | None:
+    """The live session behind a presented token, and its user's province."""
     found = await repository.get_live_session(session, token_hash(token), now)
     if found is None:
         return None
-    user = found.user
-    if user.role == Role.regulator:
-        province = user.jurisdiction_province_code
-    else:
-        province = found.facility_province_code
-    return found, user, province
+    if found.user["role"] == Role.regulator:
+        return found, found.user["jurisdiction_province_code"]
+    return found, found.facility_province_code
 
 
 async def logout(session: AsyncSession, actor: Actor, now: datetime) -> None:

@@ -17,12 +17,11 @@ def when(start_at: datetime) -> str:
     return to_local(start_at).strftime("%H:%M %d/%m/%Y")
 
 
-async def compose(
-    session: AsyncSession,
+def compose(
     settings: Settings,
     *,
     event: str,
-    user_id: uuid.UUID,
+    to: notifications.Recipient,
     appointment_id: uuid.UUID,
     mode: str,
     start_at: datetime,
@@ -31,9 +30,8 @@ async def compose(
     now: datetime,
 ) -> dict[str, Any]:
     """The row `send` would write, for a booking to write with the appointment itself."""
-    return await notifications.compose(
-        session,
-        user_id=user_id,
+    return notifications.compose(
+        to,
         kind=f"booking.{event}",
         title_key=f"booking.notices.{event}_title",
         body_key=f"booking.notices.{event}_body_{mode}",
@@ -53,7 +51,7 @@ async def send(
     settings: Settings,
     *,
     event: str,
-    user_id: uuid.UUID,
+    to: notifications.Recipient,
     appointment_id: uuid.UUID,
     mode: str,
     start_at: datetime,
@@ -64,11 +62,10 @@ async def send(
     """`event` is confirmed | cancelled | rescheduled | reminder; the text follows the mode.
 
     Written now and published to the user after commit (`notifications.notify`)."""
-    row = await compose(
-        session,
+    row = compose(
         settings,
         event=event,
-        user_id=user_id,
+        to=to,
         appointment_id=appointment_id,
         mode=mode,
         start_at=start_at,

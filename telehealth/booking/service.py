@@ -108,6 +108,11 @@ def _new_appointment(
     }
 
 
+def _recipient(actor: Actor) -> notifications.Recipient:
+    """The patient's own notices: the actor already knows their language and address."""
+    return notifications.Recipient(actor.user_id, actor.locale, actor.email)
+
+
 async def _insert(
     session: AsyncSession,
     bus: Any,
@@ -120,11 +125,10 @@ async def _insert(
     now: datetime,
 ) -> None:
     """The guarded INSERT with the patient's notification of it (published after commit)."""
-    notice = await notices.compose(
-        session,
+    notice = notices.compose(
         settings,
         event=event,
-        user_id=actor.user_id,
+        to=_recipient(actor),
         appointment_id=values["id"],
         mode=values["mode"],
         start_at=facts["start_at"],
@@ -145,7 +149,7 @@ def _view(values: Mapping[Any, Any], facts: Mapping[Any, Any], actor: Actor) -> 
     """The new appointment as the API shows it, from what the booking already knows."""
     return {
         **values,
-        "patient_name": actor.user.full_name,
+        "patient_name": actor.display_name,
         **{
             key: facts[key]
             for key in (
@@ -333,7 +337,7 @@ async def cancel(
         bus,
         settings,
         event="cancelled",
-        user_id=actor.user_id,
+        to=_recipient(actor),
         appointment_id=row["id"],
         mode=row["mode"],
         start_at=row["start_at"],

@@ -22,6 +22,7 @@ from telehealth.booking.repository import (
 )
 from telehealth.jobs import JobContext
 from telehealth.models import AppointmentStatus
+from telehealth.notifications import service as notifications
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ async def send_due_reminders(ctx: JobContext) -> int:
                 ctx.bus,
                 ctx.settings,
                 event="reminder",
-                user_id=row["user_id"],
+                to=await notifications.recipient(session, row["user_id"]),
                 appointment_id=row["id"],
                 mode=row["mode"],
                 start_at=row["start_at"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,10 +21,25 @@ def user_channel(user_id: uuid.UUID) -> str:
     return f"user:{user_id}"
 
 
-async def compose(
-    session: AsyncSession,
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """Whom a notification is for: their account's language and email address."""
+
+    user_id: uuid.UUID
+    locale: str | None
+    email: str | None
+
+
+async def recipient(session: AsyncSession, user_id: uuid.UUID) -> Recipient:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise ValueError(f"no user {user_id}")
+    return Recipient(user.id, user.locale, user.email)
+
+
+def compose(
+    to: Recipient,
     *,
-    user_id: uuid.UUID,
     kind: str,
     title_key: str,
     body_key: str | None = None,
@@ -33,21 +49,18 @@ async def compose(
     smtp_configured: bool = False,
     **params: Any,
 ) -> dict[str, Any]:
-    """A notification row in the user's language, not yet written (see `notify`)."""
-    user = await session.get(User, user_id)
-    if user is None:
-        raise ValueError(f"no user {user_id}")
-    lang = user.locale or "vi"
+    """A notification row in the recipient's language, not yet written (see `notify`)."""
+    lang = to.locale or "vi"
     return {
         "id": new_id(),
-        "user_id": user_id,
+        "user_id": to.user_id,
         "kind": kind,
         "title": translate(title_key, lang, **params)[:200],
         "body": translate(body_key, lang, **params)[:2000] if body_key else "",
         "link": link,
         "created_at": now,
         "read_at": None,
-        "email_status": "pending" if (email and smtp_configured and user.email) else "none",
+        "email_status": "pending" if (email and smtp_configured and to.email) else "none",
         "email_attempts": 0,
         "email_last_error": None,
     }
@@ -92,9 +105,8 @@ async def notify(
     the notifications worker sends it (with retries) so a slow mail server never slows a
     request down.
     """
-    row = await compose(
-        session,
-        user_id=user_id,
+    row = compose(
+        await recipient(session, user_id),
         kind=kind,
         title_key=title_key,
         body_key=body_key,

@@ -1,4 +1,5 @@
-"""Resolving a presented token: the caller's user is an entity of the request's session."""
+"""Resolving a presented token: the caller's user as plain columns, an entity of the request's
+session only when asked for."""
 
 from __future__ import annotations
 
@@ -15,9 +16,7 @@ from tests.fixtures import factories
 from tests.fixtures.http import seeding
 
 
-async def test_the_callers_user_is_an_entity_of_the_session(
-    db: Database, clock: FrozenClock
-) -> None:
+async def _live_token(db: Database, clock: FrozenClock) -> tuple[User, str]:
     token = new_token()
     async with seeding(db) as s:
         user = await factories.user(s, Role.patient, full_name="Nguyễn Thị Lan")
@@ -30,15 +29,34 @@ async def test_the_callers_user_is_an_entity_of_the_session(
                 expires_at=clock.now() + timedelta(hours=1),
             )
         )
+    return user, token
+
+
+async def test_resolving_a_token_makes_no_entity(db: Database, clock: FrozenClock) -> None:
+    user, token = await _live_token(db, clock)
 
     async for session in db.transaction():
         found = await repository.get_live_session(session, token_hash(token), clock.now())
         assert found is not None and found.kind == "api"
-        assert found.user.full_name == "Nguyễn Thị Lan"
-        assert found.user.created_at.tzinfo is not None
-        assert await session.get(User, user.id) is found.user  # no second load
+        assert found.user["full_name"] == "Nguyễn Thị Lan"
+        assert found.user["created_at"].tzinfo is not None
+        assert list(session.identity_map.values()) == []
+
+
+async def test_the_callers_user_becomes_an_entity_of_the_session_when_asked_for(
+    db: Database, clock: FrozenClock
+) -> None:
+    user, token = await _live_token(db, clock)
+
+    async for session in db.transaction():
+        found = await repository.get_live_session(session, token_hash(token), clock.now())
+        assert found is not None
+        entity = repository.user_entity(session, found.user)
+        assert entity.created_at.tzinfo is not None
+        assert await session.get(User, user.id) is entity  # no second load
+        assert repository.user_entity(session, found.user) is entity
         assert not session.dirty
-        found.user.full_name = "Nguyễn Thị Lan Anh"  # a change through it is written
+        entity.full_name = "Nguyễn Thị Lan Anh"  # a change through it is written
 
     async with seeding(db) as s:
         stored = (await s.execute(select(User.full_name).where(User.id == user.id))).scalar_one()

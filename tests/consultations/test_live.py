@@ -78,7 +78,7 @@ async def _actor(db: Database, user_id: object) -> Actor:
     async with seeding(db) as s:
         user = await s.get(User, user_id)
         assert user is not None
-    return Actor(user=user, role=Role(user.role), facility_id=user.facility_id, province_code="08")
+    return Actor.of(user, role=Role(user.role), facility_id=user.facility_id, province_code="08")
 
 
 async def test_room_grants_follow_the_state_and_the_side(

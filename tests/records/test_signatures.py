@@ -159,5 +159,5 @@ async def _actor(api: Api, db: Database, who: str) -> Actor:
     async for session in db.transaction():
         user = await session.get(User, api.net.user_ids[who])
     assert user is not None
-    return Actor(user=user, role=Role(user.role), facility_id=user.facility_id,
-                 province_code="08")
+    return Actor.of(user, role=Role(user.role), facility_id=user.facility_id,
+                    province_code="08")
