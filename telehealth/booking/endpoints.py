@@ -6,12 +6,12 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query, status
 from fastapi.responses import Response
 
-from telehealth.accounts.context import Actor
-from telehealth.accounts.deps import OptionalActor, PatientActor, require_roles
+from telehealth.accounts.deps import OptionalActor
 from telehealth.booking import calendar, service
+from telehealth.booking.context import PatientContext, ReaderContext
 from telehealth.booking.repository import SlotSearch
 from telehealth.booking.schemas import (
     AppointmentPublic,
@@ -21,16 +21,11 @@ from telehealth.booking.schemas import (
     SlotPublic,
 )
 from telehealth.db import SessionDep
-from telehealth.deps import BusDep, ClockDep, SettingsDep
+from telehealth.deps import ClockDep
 from telehealth.errors import BadRequest
 from telehealth.models import Role, VisitMode
 
 router = APIRouter(tags=["booking"])
-
-# Patients see their own appointments; clinicians and facility admins those of their facility.
-AppointmentReader = Annotated[
-    Actor, Depends(require_roles(Role.patient, Role.clinician, Role.facility_admin))
-]
 
 _REFUSALS: dict[int | str, dict[str, Any]] = {
     403: {"description": "Video visit without an active telemedicine consent (`consent_required`)"},
@@ -95,15 +90,8 @@ async def free_slots(
     "of several patients racing for a slot gets 201; the others get 409 `slot_taken`.",
     responses=_REFUSALS,
 )
-async def book(
-    body: BookingRequest,
-    actor: PatientActor,
-    session: SessionDep,
-    clock: ClockDep,
-    bus: BusDep,
-    settings: SettingsDep,
-) -> AppointmentPublic:
-    return await service.book(session, bus, settings, actor, body, now=clock.now())
+async def book(body: BookingRequest, ctx: PatientContext) -> AppointmentPublic:
+    return await service.book(ctx.session, ctx.bus, ctx.settings, ctx.actor, body, now=ctx.now)
 
 
 @router.get(
@@ -115,21 +103,20 @@ async def book(
     "practitioner's.",
 )
 async def list_appointments(
-    actor: AppointmentReader,
-    session: SessionDep,
-    clock: ClockDep,
+    ctx: ReaderContext,
     start: Annotated[datetime | None, Query(alias="from")] = None,
     end: Annotated[datetime | None, Query(alias="to")] = None,
     practitioner_id: uuid.UUID | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> list[AppointmentPublic]:
-    now = clock.now()
+    now, actor = ctx.now, ctx.actor
     if actor.role == Role.patient:
-        return await service.list_mine(session, actor, now=now, limit=limit)
+        return await service.list_mine(ctx.session, actor, now=now, limit=limit)
     start = _aware(start, "from") or now
     end = _aware(end, "to") or start + timedelta(days=7)
     return await service.list_facility(
-        session, actor, start=start, end=end, practitioner_id=practitioner_id, now=now, limit=limit
+        ctx.session, actor, start=start, end=end, practitioner_id=practitioner_id, now=now,
+        limit=limit,
     )
 
 
@@ -139,10 +126,8 @@ async def list_appointments(
     summary="One appointment",
     responses={404: {"description": "Missing, or not the caller's to see"}},
 )
-async def read_appointment(
-    appointment_id: uuid.UUID, actor: AppointmentReader, session: SessionDep, clock: ClockDep
-) -> AppointmentPublic:
-    return await service.read(session, actor, appointment_id, now=clock.now())
+async def read_appointment(appointment_id: uuid.UUID, ctx: ReaderContext) -> AppointmentPublic:
+    return await service.read(ctx.session, ctx.actor, appointment_id, now=ctx.now)
 
 
 @router.post(
@@ -154,17 +139,11 @@ async def read_appointment(
     responses={404: {"description": "Not found"}, 409: {"description": "Too late, or not active"}},
 )
 async def cancel(
-    appointment_id: uuid.UUID,
-    actor: PatientActor,
-    session: SessionDep,
-    clock: ClockDep,
-    bus: BusDep,
-    settings: SettingsDep,
-    body: CancelRequest | None = None,
+    appointment_id: uuid.UUID, ctx: PatientContext, body: CancelRequest | None = None
 ) -> AppointmentPublic:
     reason = body.reason if body else ""
     return await service.cancel(
-        session, bus, settings, actor, appointment_id, reason=reason, now=clock.now()
+        ctx.session, ctx.bus, ctx.settings, ctx.actor, appointment_id, reason=reason, now=ctx.now
     )
 
 
@@ -178,23 +157,17 @@ async def cancel(
     responses=_REFUSALS,
 )
 async def reschedule(
-    appointment_id: uuid.UUID,
-    body: RescheduleRequest,
-    actor: PatientActor,
-    session: SessionDep,
-    clock: ClockDep,
-    bus: BusDep,
-    settings: SettingsDep,
+    appointment_id: uuid.UUID, body: RescheduleRequest, ctx: PatientContext
 ) -> AppointmentPublic:
     return await service.reschedule(
-        session,
-        bus,
-        settings,
-        actor,
+        ctx.session,
+        ctx.bus,
+        ctx.settings,
+        ctx.actor,
         appointment_id,
         slot_id=body.slot_id,
         mode=body.mode,
-        now=clock.now(),
+        now=ctx.now,
     )
 
 
@@ -204,19 +177,12 @@ async def reschedule(
     response_class=Response,
     responses={200: {"content": {"text/calendar": {}}, "description": "RFC 5545 VCALENDAR"}},
 )
-async def calendar_file(
-    appointment_id: uuid.UUID,
-    actor: AppointmentReader,
-    session: SessionDep,
-    clock: ClockDep,
-    settings: SettingsDep,
-) -> Response:
-    now = clock.now()
+async def calendar_file(appointment_id: uuid.UUID, ctx: ReaderContext) -> Response:
     appointment = await service.read(
-        session, actor, appointment_id, now=now, purpose="appointment.export_ics"
+        ctx.session, ctx.actor, appointment_id, now=ctx.now, purpose="appointment.export_ics"
     )
     body = calendar.appointment_ics(
-        appointment, lang=actor.lang, base_url=settings.base_url, now=now
+        appointment, lang=ctx.actor.lang, base_url=ctx.settings.base_url, now=ctx.now
     )
     return Response(
         body,

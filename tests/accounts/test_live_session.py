@@ -33,7 +33,7 @@ async def _live_token(db: Database, clock: FrozenClock) -> tuple[User, str]:
 
 
 async def test_resolving_a_token_makes_no_entity(db: Database, clock: FrozenClock) -> None:
-    user, token = await _live_token(db, clock)
+    _user, token = await _live_token(db, clock)
 
     async for session in db.transaction():
         found = await repository.get_live_session(session, token_hash(token), clock.now())
