@@ -11,6 +11,7 @@ host ends it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Iterable
@@ -53,6 +54,7 @@ class DatabasePlatform:
         # COPY is the faster path on PostgreSQL (docs/benchmarks.md, "Quality ingestion").
         self._method: WriteMethod = write_method or ("copy" if postgres else "insert")
         self._wake = asyncio.Event()
+        self._batch_ready = asyncio.Event()  # a whole batch is buffered: stop lingering
         self._writer: asyncio.Task[None] | None = None
         # Backpressure: while the buffer is past half full, `store_quality_many` waits for
         # the writer, so signaling's own queue fills and it sheds frames before parsing
@@ -147,6 +149,8 @@ class DatabasePlatform:
                 return
         self.counters.accepted += 1
         self._wake.set()
+        if len(self._buffer) >= self._max_batch:
+            self._batch_ready.set()
 
     def _writer_running(self) -> bool:
         return self._writer is not None and not self._writer.done()
@@ -203,8 +207,15 @@ class DatabasePlatform:
     async def _write_batches(self) -> None:
         while True:
             await self._wake.wait()
-            # Let a few samples gather: one transaction per batch, not per sample.
-            await asyncio.sleep(self._linger)
+            # Let a few samples gather: one transaction per batch, not per sample. A buffer
+            # that already holds a whole batch is written at once: lingering then only left
+            # the writer idle while the buffer filled to the backpressure mark (at 12,000
+            # samples/s a third of them were shed with a core not fully used).
+            if len(self._buffer) < self._max_batch:
+                self._batch_ready.clear()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self._linger):
+                        await self._batch_ready.wait()
             self._wake.clear()
             try:
                 await self.flush()

@@ -154,6 +154,29 @@ async def test_the_background_writer_batches_and_never_raises(
     assert platform.status()["invalid"] == {"out_of_range": 450}
 
 
+async def test_the_writer_does_not_linger_over_a_whole_batch(
+    db: Database, world: World, clock: FrozenClock
+) -> None:
+    room = await _room(db, world)
+    platform = DatabasePlatform(db, clock, batch_linger=60, max_batch=100)
+    await platform.start()
+    try:
+        await platform.store_quality(room, uid(world.clinician), "p0", "sample", sample(0), T0)
+        await asyncio.sleep(0.2)
+        assert platform.pending == 1  # one record: the writer lingers for more
+        await platform.store_quality_many(
+            QualityRecord(room, uid(world.clinician), f"p{n % 9}", "sample", sample(n), T0)
+            for n in range(1, 150)
+        )
+        for _ in range(100):  # a whole batch is there: written long before the linger
+            if await _count(db) == 150:
+                break
+            await asyncio.sleep(0.05)
+        assert await _count(db) == 150
+    finally:
+        await platform.stop()
+
+
 async def test_past_half_full_the_hand_over_waits_for_the_writer(
     db: Database, world: World, clock: FrozenClock
 ) -> None:
