@@ -26,7 +26,7 @@ import random
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import TextClause, bindparam, event, insert, text, update
+from sqlalchemy import Integer, String, TextClause, bindparam, event, insert, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -87,6 +87,30 @@ def _insert_with_head(count: int) -> TextClause:
 # path cost about three times asyncpg's own per statement (measured), on every commit.
 _ADVANCE_PG = DriverStatement.of(_ADVANCE)
 
+# One event, the usual case, is sealed by one statement on PostgreSQL: the head moves on
+# and hashes the event in SQL (sha256 over the same text `entry_hash` hashes; only the
+# position is the database's), and the INSERT takes both from it. A round trip to the
+# database cost the app ~0.1-0.2 ms of CPU per request on this host (py-spy, under load).
+_POSITION = ("seq", "hash")
+_SEAL_ONE_PG = DriverStatement.of(
+    text(
+        "WITH head AS (UPDATE audit_chain_head SET seq = seq + 1, hash = encode(sha256("
+        "convert_to(hash || chr(31) || :shard_text || chr(31) || (seq + 1)::text || chr(31) "
+        "|| :rest, 'UTF8')), 'hex') WHERE shard = :shard RETURNING seq, hash) "
+        f"INSERT INTO audit_event ({', '.join(_COLUMNS)}) SELECT "
+        + ", ".join(
+            f"head.{name}" if name in _POSITION else f":{name}" for name in _COLUMNS
+        )
+        + " FROM head RETURNING seq, hash"
+    )
+    .bindparams(
+        *(bindparam(c.name, type_=c.type) for c in _events.columns if c.name not in _POSITION),
+        bindparam("shard_text", type_=String()),
+        bindparam("rest", type_=String()),
+    )
+    .columns(seq=Integer(), hash=String())
+)
+
 
 @lru_cache(maxsize=16)
 def _insert_with_head_pg(count: int) -> DriverStatement:
@@ -134,8 +158,16 @@ def _advance(
 def seal(connection: Connection, events: list[AuditEvent | dict[str, Any]]) -> None:
     """Append `events` to one chain inside the connection's transaction."""
     shard = 0 if connection.dialect.name == "sqlite" else random.randrange(SHARDS)
-    count = len(events)
     postgresql = connection.dialect.name == "postgresql"
+    if postgresql and len(events) == 1:
+        row = _prepared(events[0], shard, seq=0)
+        if not _seal_one(connection, row):  # a new database: the chain starts here
+            _create_head(connection, shard)
+            if not _seal_one(connection, row):
+                raise RuntimeError(f"audit chain {shard} has no head")
+        _show_sealed(events[0], row)
+        return
+    count = len(events)
     head = _advance(connection, shard, count, postgresql)
     if head is None:  # a new database: the chain starts here (concurrent starts are harmless)
         _create_head(connection, shard)
@@ -145,16 +177,9 @@ def seal(connection: Connection, events: list[AuditEvent | dict[str, Any]]) -> N
     rows = []
     for audit_event in events:
         seq += 1
-        row = _row(audit_event)
-        row["shard"], row["seq"] = shard, seq
-        for name in _TEXT_FIELDS:
-            row[name] = clean(row[name])
-        row["detail"] = normalise_detail(row["detail"])
-        values = event_values(**{name: row[name] for name in FIELDS})
-        row["hash"] = previous = entry_hash(previous, canonical_text(values))
-        if isinstance(audit_event, AuditEvent):  # the caller's object shows what was sealed
-            for name in ("shard", "seq", "hash", "detail", *_TEXT_FIELDS):
-                setattr(audit_event, name, row[name])
+        row = _prepared(audit_event, shard, seq)
+        row["hash"] = previous = entry_hash(previous, canonical_text(_values(row)))
+        _show_sealed(audit_event, row)
         rows.append(row)
     if postgresql:
         # One statement: the head's new hash rides along with the INSERT as a DML CTE.
@@ -164,6 +189,38 @@ def seal(connection: Connection, events: list[AuditEvent | dict[str, Any]]) -> N
     else:
         connection.execute(insert(_events), rows)
         connection.execute(_SET_HASH, {"s": shard, "h": previous})
+
+
+def _prepared(audit_event: AuditEvent | dict[str, Any], shard: int, seq: int) -> dict[str, Any]:
+    """The event's row at (shard, seq), its texts cleaned and its detail as it reads back."""
+    row = _row(audit_event)
+    row["shard"], row["seq"] = shard, seq
+    for name in _TEXT_FIELDS:
+        row[name] = clean(row[name])
+    row["detail"] = normalise_detail(row["detail"])
+    return row
+
+
+def _values(row: dict[str, Any]) -> list[str]:
+    return event_values(**{name: row[name] for name in FIELDS})
+
+
+def _seal_one(connection: Connection, row: dict[str, Any]) -> bool:
+    """Seal one event in one statement (PostgreSQL); False when the chain has no head yet."""
+    values = _values(row)  # FIELDS begin with shard and seq: the database adds the position
+    params = {name: value for name, value in row.items() if name not in _POSITION}
+    params.update(shard_text=values[0], rest=canonical_text(values[2:]))
+    sealed = fetch_sync(connection, _SEAL_ONE_PG, params)
+    if not sealed:
+        return False
+    row["seq"], row["hash"] = sealed[0]["seq"], sealed[0]["hash"]
+    return True
+
+
+def _show_sealed(audit_event: AuditEvent | dict[str, Any], row: dict[str, Any]) -> None:
+    if isinstance(audit_event, AuditEvent):  # the caller's object shows what was sealed
+        for name in ("shard", "seq", "hash", "detail", *_TEXT_FIELDS):
+            setattr(audit_event, name, row[name])
 
 
 @event.listens_for(Session, "before_flush")

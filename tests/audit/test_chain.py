@@ -16,12 +16,7 @@ from telehealth.models.audit import AuditEvent
 from tests.audit.helpers import append, chain, verify
 
 
-async def test_events_form_one_gapless_chain_per_shard(
-    db: Database, clock: FrozenClock, settings: Settings
-) -> None:
-    await append(db, clock, transactions=4, per_transaction=3)
-    events = await chain(db)
-    assert len(events) == 12
+def _assert_chained(events: list[AuditEvent]) -> None:
     by_shard: dict[int, list[AuditEvent]] = {}
     for event in events:
         by_shard.setdefault(event.shard, []).append(event)
@@ -36,8 +31,31 @@ async def test_events_form_one_gapless_chain_per_shard(
                 "detail")})
             assert event.hash == entry_hash(previous, canonical_text(values))
             previous = event.hash
+
+
+async def test_events_form_one_gapless_chain_per_shard(
+    db: Database, clock: FrozenClock, settings: Settings
+) -> None:
+    await append(db, clock, transactions=4, per_transaction=3)
+    events = await chain(db)
+    assert len(events) == 12
+    _assert_chained(events)
     report = await verify(db, settings)
     assert report.intact and report.entries == 12
+
+
+async def test_an_event_sealed_alone_is_hashed_as_the_chain_defines(
+    db: Database, clock: FrozenClock, settings: Settings
+) -> None:
+    # On PostgreSQL one event is sealed by one statement that hashes it in SQL.
+    await append(db, clock, transactions=40, per_transaction=1)
+    await append(db, clock, transactions=2, per_transaction=2)
+    await append(db, clock, transactions=40, per_transaction=1)
+    events = await chain(db)
+    assert len(events) == 84
+    _assert_chained(events)
+    report = await verify(db, settings)
+    assert report.intact and report.entries == 84
 
 
 async def test_a_rolled_back_transaction_leaves_no_event_and_no_gap(
