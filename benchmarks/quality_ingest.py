@@ -249,7 +249,7 @@ def _client(peers: list[tuple[str, str, str]], ws_url: str, rate: float, seconds
 
         await asyncio.gather(*(sender(ws, i * interval / len(sockets))
                                for i, ws in enumerate(sockets)))
-        out.put(sent)
+        out.put((sent, os.getpid()))  # the parent reads our CPU time while we still run
         for ws in sockets:
             await ws.close()
         for task in background:
@@ -300,19 +300,26 @@ def end_to_end(url: str, visits: list[tuple[str, str, str]], rates: list[int], s
                 p.start()
             for event in ready:
                 event.wait(300)
+            # The machine line covers the sending only (the wait for the last rows below
+            # would dilute it with idle seconds); the clients' CPU is read before they exit.
             with MachineMeter() as machine:
                 cpu0, wall0 = _cpu_seconds(server.pid), time.perf_counter()
+                clients_cpu0 = sum(_cpu_seconds(p.pid) for p in procs if p.pid)
                 go.set()
-                sent = sum(out.get(timeout=seconds + 300) for _ in procs)
+                sent, clients_cpu = 0, 0.0
+                for _ in procs:
+                    count, pid = out.get(timeout=seconds + 300)
+                    sent += count
+                    clients_cpu += _cpu_seconds(pid)
                 sending = time.perf_counter() - wall0
-                # The server may still be reading what the kernel buffered and writing its
-                # buffer: count until nothing changed for 5 s, and note when the last row landed.
-                stored, last_change = 0, time.perf_counter()
-                while time.perf_counter() - last_change < 5 and time.perf_counter() - wall0 < 300:
-                    time.sleep(0.5)
-                    now_rows = asyncio.run(count_rows(url)) - before
-                    if now_rows != stored:
-                        stored, last_change = now_rows, time.perf_counter()
+            # The server may still be reading what the kernel buffered and writing its
+            # buffer: count until nothing changed for 5 s, and note when the last row landed.
+            stored, last_change = 0, time.perf_counter()
+            while time.perf_counter() - last_change < 5 and time.perf_counter() - wall0 < 300:
+                time.sleep(0.5)
+                now_rows = asyncio.run(count_rows(url)) - before
+                if now_rows != stored:
+                    stored, last_change = now_rows, time.perf_counter()
             wall = last_change - wall0
             cpu = _cpu_seconds(server.pid) - cpu0
             for p in procs:
@@ -325,6 +332,7 @@ def end_to_end(url: str, visits: list[tuple[str, str, str]], rates: list[int], s
                 "server_cpu_us_per_sample": round(1e6 * cpu / max(stored, 1), 1),
                 "server_cpu_us_per_sent": round(1e6 * cpu / max(sent, 1), 1),
                 "server_cpu_share": round(cpu / wall, 2),
+                "clients_cpu_share": round((clients_cpu - clients_cpu0) / sending, 2),
                 "steal_share": round(machine.steal_share, 3),
             })
             print(json.dumps(results[-1]), flush=True)
