@@ -44,6 +44,7 @@ from sqlmodel import SQLModel  # noqa: E402
 
 import telehealth.models as m  # noqa: E402
 from benchmarks.machine import MachineMeter  # noqa: E402
+from benchmarks.wsclient import TEXT, client_frame  # noqa: E402
 from signaling.tokens import derive_signaling_secret, mint_join_token  # noqa: E402
 from signaling.tools.serve import free_port  # noqa: E402
 from telehealth.clock import SystemClock  # noqa: E402
@@ -184,18 +185,10 @@ async def storage(
 # End to end: the app on a socket --------------------------------------------------------------
 
 
-def _masked_text_header(size: int) -> bytes:
-    """A client's text frame header (FIN, masked) for a payload of `size` bytes."""
-    if size < 126:
-        return bytes((0x81, 0x80 | size))
-    return bytes((0x81, 0x80 | 126)) + size.to_bytes(2, "big")
-
-
 def _client(peers: list[tuple[str, str, str]], ws_url: str, rate: float, seconds: float,
             ready: Any, go: Any, out: Any) -> None:
     import uvloop
     import websockets
-    from websockets.frames import apply_mask
 
     async def main() -> None:
         secret = derive_signaling_secret(SECRET_KEY)
@@ -241,7 +234,6 @@ def _client(peers: list[tuple[str, str, str]], ws_url: str, rate: float, seconds
         # and websockets' own send (a coroutine, a lock and a fresh mask per frame) plus one
         # timer per socket cost ~100 µs a frame, a core at 10,000/s, taken from the server.
         # A frame written whole this way leaves the library's connection state untouched.
-        masks = os.urandom(4 * 4096)
         sent = 0
         began = time.perf_counter()
         deadline = began + seconds
@@ -250,9 +242,7 @@ def _client(peers: list[tuple[str, str, str]], ws_url: str, rate: float, seconds
             for _ in range(due):
                 ws = sockets[sent % len(sockets)]
                 payload = orjson.dumps({"type": "stats", "sample": {**SAMPLE, "ts": time.time()}})
-                mask = masks[4 * (sent % 4096) : 4 * (sent % 4096) + 4]
-                ws.transport.write(_masked_text_header(len(payload)) + mask
-                                   + apply_mask(payload, mask))
+                ws.transport.write(client_frame(payload, TEXT, sent))
                 sent += 1
             await asyncio.sleep(0.002)
         out.put((sent, os.getpid()))  # the parent reads our CPU time while we still run

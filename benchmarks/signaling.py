@@ -37,14 +37,18 @@ import subprocess
 import sys
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.machine import MachineMeter  # noqa: E402
+from benchmarks.wsclient import LeanSocket  # noqa: E402
 from signaling.affinity import derive_affinity_secret, room_key  # noqa: E402
 from signaling.tokens import derive_signaling_secret, mint_join_token  # noqa: E402
 from signaling.tools.serve import free_port  # noqa: E402
@@ -199,6 +203,7 @@ class Peer:
     def __init__(self, kind: str, url: str, room: int, side: str) -> None:
         self.kind, self.url, self.room, self.side = kind, url, room, side
         self.ws: Any = None
+        self.lean: LeanSocket | None = None  # the socket's frames once the phases begin
         self.peer_id = ""
         self.other: Peer | None = None
 
@@ -210,10 +215,10 @@ class Peer:
             self.peer_id = f"r{self.room}{self.side}"
             self.ws = await connect(
                 f"{self.url}?key=peerjs&id={self.peer_id}&token={secrets.token_hex(4)}",
-                compression=None, open_timeout=30)
+                compression=None, open_timeout=30, ping_interval=None)
             assert json.loads(await self.ws.recv())["type"] == "OPEN"
             return
-        self.ws = await connect(self.url, compression=None, open_timeout=30)
+        self.ws = await connect(self.url, compression=None, open_timeout=30, ping_interval=None)
         if self.kind == "bare":
             token = f"r{self.room}{self.side}"
         else:
@@ -223,18 +228,18 @@ class Peer:
         welcome = json.loads(await self.ws.recv())
         self.peer_id = welcome["peer_id"]
 
-    def signal_frame(self, seq: int) -> str:
+    def signal_frame(self, seq: int) -> bytes:
         assert self.other is not None
         data = {"candidate": {"candidate": CANDIDATE, "sdpMid": "0", "sdpMLineIndex": 0,
                               "t": time.monotonic_ns(), "seq": seq}}
         if self.kind == "peerjs":
-            return json.dumps({"type": "CANDIDATE", "dst": self.other.peer_id, "payload": data})
-        return json.dumps({"type": "signal", "to": self.other.peer_id, "data": data})
+            return orjson.dumps({"type": "CANDIDATE", "dst": self.other.peer_id, "payload": data})
+        return orjson.dumps({"type": "signal", "to": self.other.peer_id, "data": data})
 
-    def stats_frame(self) -> str:
+    def stats_frame(self) -> bytes:
         if self.kind == "peerjs":
-            return json.dumps({"type": "HEARTBEAT"})  # PeerJS has no quality channel
-        return json.dumps({"type": "stats", "sample": SAMPLE})
+            return orjson.dumps({"type": "HEARTBEAT"})  # PeerJS has no quality channel
+        return orjson.dumps({"type": "stats", "sample": SAMPLE})
 
     @staticmethod
     def payload(message: dict[str, Any]) -> dict[str, Any] | None:
@@ -275,6 +280,26 @@ async def client_main(kind: str, urls: list[str], rooms: list[int], seed: int, c
         await connect(a)
     await asyncio.gather(*(connect(b) for _, b in pairs))
     peers = [p for pair in pairs for p in pair]
+    latencies: list[int] = []
+    mode: dict[str, Any] = {"phase": "latency", "count": 0}
+
+    def reader(peer: Peer) -> Callable[[bytes], None]:
+        def on_text(raw: bytes) -> None:
+            data = Peer.payload(orjson.loads(raw))
+            if data is None:
+                return
+            if mode["phase"] == "latency":
+                latencies.append(time.monotonic_ns() - data["t"])
+            mode["count"] += 1
+            if mode["phase"] == "throughput":
+                assert peer.lean is not None
+                peer.lean.send_text(peer.signal_frame(data["seq"] + 1))
+
+        return on_text
+
+    await asyncio.sleep(0.5)  # what the servers sent on joining has arrived: between frames
+    for peer in peers:  # the instrument's own cost per frame stays small (benchmarks/wsclient)
+        peer.lean = LeanSocket(peer.ws, reader(peer))
     # The load generator is an instrument: keep its own GC pauses out of the latencies.
     gc.collect()
     gc.freeze()
@@ -282,31 +307,16 @@ async def client_main(kind: str, urls: list[str], rooms: list[int], seed: int, c
     conn.send("ready")
     conn.recv()  # go
 
-    latencies: list[int] = []
-    mode: dict[str, Any] = {"phase": "latency", "count": 0}
-
-    async def reader(peer: Peer) -> None:
-        async for raw in peer.ws:
-            data = Peer.payload(json.loads(raw))
-            if data is None:
-                continue
-            if mode["phase"] == "latency":
-                latencies.append(time.monotonic_ns() - data["t"])
-            mode["count"] += 1
-            if mode["phase"] == "throughput":
-                await peer.ws.send(peer.signal_frame(data["seq"] + 1))
-
-    readers = [asyncio.create_task(reader(p)) for p in peers]
-
     async def open_loop(peer: Peer) -> None:
         await asyncio.sleep(rng.random())
         deadline = time.monotonic() + latency_seconds
         seq = 0
+        assert peer.lean is not None
         while time.monotonic() < deadline:
-            await peer.ws.send(peer.signal_frame(seq))
+            peer.lean.send_text(peer.signal_frame(seq))
             seq += 1
             if seq % 5 == 0:
-                await peer.ws.send(peer.stats_frame())
+                peer.lean.send_text(peer.stats_frame())
             await asyncio.sleep(1.0)
 
     await asyncio.gather(*(open_loop(p) for p in peers))
@@ -315,15 +325,15 @@ async def client_main(kind: str, urls: list[str], rooms: list[int], seed: int, c
     conn.recv()  # go throughput
     mode["phase"], mode["count"] = "throughput", 0
     for a, _ in pairs:
-        await a.ws.send(a.signal_frame(0))
+        assert a.lean is not None
+        a.lean.send_text(a.signal_frame(0))
     await asyncio.sleep(throughput_seconds)
     count = mode["count"]
     mode["phase"] = "done"
     conn.send(("throughput", count))
-    for task in readers:
-        task.cancel()
     for peer in peers:
-        await peer.ws.close()
+        assert peer.lean is not None
+        peer.lean.close()
 
 
 def client_process(kind: str, urls: list[str], rooms: list[int], seed: int, conn: Any,
@@ -381,14 +391,19 @@ def run_target(name: str, args: argparse.Namespace) -> dict[str, Any]:
             latencies += values
             latency_msgs += count
         cpu1 = target.cpu()
-        for link in links:
-            link.send("go")
-        relayed = 0
-        for link in links:
-            if not link.poll(args.throughput_seconds + 120):
-                raise TimeoutError("throughput phase did not finish")
-            relayed += link.recv()[1]
-        cpu2 = target.cpu()
+        # The load clients share the cores with the server(s): their CPU is reported too.
+        clients = [proc.pid for proc in procs if proc.pid]
+        clients_cpu1 = sum(proc_cpu_seconds(pid) for pid in clients)
+        with MachineMeter() as machine:
+            for link in links:
+                link.send("go")
+            relayed = 0
+            for link in links:
+                if not link.poll(args.throughput_seconds + 120):
+                    raise TimeoutError("throughput phase did not finish")
+                relayed += link.recv()[1]
+            cpu2 = target.cpu()
+            clients_cpu2 = sum(proc_cpu_seconds(pid) for pid in clients)
         for proc in procs:
             proc.join(30)
             if proc.is_alive():
@@ -402,6 +417,8 @@ def run_target(name: str, args: argparse.Namespace) -> dict[str, Any]:
             "latency_cpu_us_per_msg": (cpu1 - cpu0) * 1e6 / max(1.0, inbound_latency),
             "msgs_per_s": relayed / args.throughput_seconds,
             "cpu_us_per_msg": (cpu2 - cpu1) * 1e6 / max(1, relayed),
+            "clients_cpu_us_per_msg": (clients_cpu2 - clients_cpu1) * 1e6 / max(1, relayed),
+            "throughput_busy_share": machine.busy_share,
             "rss_per_conn_kib": (rss1 - rss0) / sockets / 1024,
         }
     finally:
@@ -444,6 +461,8 @@ def main() -> None:
               f"{r['latency_cpu_us_per_msg']:.0f} µs CPU/msg at 1 msg/s/peer)", flush=True)
         print(f"   throughput {r['msgs_per_s']:.0f} msg/s, {r['cpu_us_per_msg']:.1f} µs server "
               f"CPU/msg, {r['rss_per_conn_kib']:.1f} KiB RSS/connection", flush=True)
+        print(f"   throughput phase: load clients {r['clients_cpu_us_per_msg']:.1f} µs CPU/msg, "
+              f"machine busy {100 * r['throughput_busy_share']:.0f} %", flush=True)
         print(f"   {machine.summary()}", flush=True)
     if "peerjs" in results:
         base = results["peerjs"]

@@ -1,0 +1,101 @@
+"""A lean websocket client side for load generators: frames written and read in a few lines.
+
+A load generator is an instrument: what it spends per message is CPU the servers under test
+do not get when both share the machine. The `websockets` client costs ~100 µs of CPU per
+message sent and received (a coroutine, a lock and a fresh mask per frame on the way out;
+its frame parser, an assembler and a task wake-up on the way in), which on the 2-core project
+machine was two thirds of all CPU in the signaling benchmark's throughput phase
+(docs/benchmarks.md). The benchmarks still open each socket and run its handshake with
+`websockets`, then write and read frames with what is here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+from typing import Any
+
+from websockets.frames import apply_mask
+
+TEXT, CLOSE, PING, PONG = 0x1, 0x8, 0x9, 0xA
+
+# Masks drawn once: a client must mask every frame (RFC 6455 §5.3); a server cannot tell a
+# reused key, and for load nothing hides behind it.
+_MASKS = os.urandom(4 * 4096)
+
+
+def client_frame(payload: bytes, opcode: int = TEXT, turn: int = 0) -> bytes:
+    """One whole, masked client frame; `turn` picks the mask from the pool."""
+    size = len(payload)
+    first = 0x80 | opcode
+    if size < 126:
+        header = bytes((first, 0x80 | size))
+    elif size < 65536:
+        header = bytes((first, 0x80 | 126)) + size.to_bytes(2, "big")
+    else:
+        header = bytes((first, 0x80 | 127)) + size.to_bytes(8, "big")
+    at = 4 * (turn % 4096)
+    mask = _MASKS[at : at + 4]
+    return header + mask + apply_mask(payload, mask)
+
+
+class LeanSocket(asyncio.Protocol):
+    """Takes over an open `websockets` client connection's transport.
+
+    Text frames from the server go to `on_text` (bytes, whole: servers here never fragment);
+    pings are answered; anything else is ignored. Open the connection with
+    `ping_interval=None`: the library no longer sees the socket's frames, so its own pings
+    would go unanswered.
+    """
+
+    def __init__(self, connection: Any, on_text: Callable[[bytes], None]) -> None:
+        if connection.protocol.reader.buffer:
+            raise RuntimeError("take over a socket only between frames")
+        self._transport: asyncio.Transport = connection.transport
+        self._on_text = on_text
+        self._partial = b""
+        self._turn = 0
+        self._transport.set_protocol(self)
+
+    def send_text(self, text: str | bytes) -> None:
+        payload = text.encode() if isinstance(text, str) else text
+        self._transport.write(client_frame(payload, TEXT, self._turn))
+        self._turn += 1
+
+    def close(self) -> None:
+        self._transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        if self._partial:
+            data = self._partial + data
+        size = len(data)
+        at = 0
+        while size - at >= 2:
+            first, length = data[at], data[at + 1] & 0x7F
+            start = at + 2
+            if length == 126:
+                start = at + 4
+                if size < start:
+                    break
+                length = int.from_bytes(data[at + 2 : start], "big")
+            elif length == 127:
+                start = at + 10
+                if size < start:
+                    break
+                length = int.from_bytes(data[at + 2 : start], "big")
+            end = start + length
+            if size < end:
+                break
+            if not first & 0x80:
+                raise RuntimeError("a fragmented server frame: not expected here")
+            opcode = first & 0x0F
+            if opcode == TEXT:
+                self._on_text(data[start:end])
+            elif opcode == PING:
+                self._transport.write(client_frame(data[start:end], PONG, self._turn))
+            at = end
+        self._partial = data[at:]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._partial = b""
