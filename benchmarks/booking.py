@@ -12,10 +12,13 @@ which must be 0), then the same booking as one raw SQL INSERT through asyncpg, a
 
 Two HTTP runs: closed loop (each client books again as soon as it has an answer: the most
 the stack can do, and with 32 clients the latency is mostly the queue, by Little's law
-32 / throughput), then paced at `--rate` bookings/s spread over the same clients (open
-loop, latency counted from each request's due time): the latency a patient sees at that
-load. The load generator is a lean HTTP/1.1 client (benchmarks/http1.py) so that it takes
-as little as possible of the CPU it shares with the server.
+32 / throughput), then paced at `--rate` bookings/s on one schedule, each request sent on
+whichever of the same connections is idle (open loop, latency counted from each request's
+due time): the latency a patient sees at that load. Both runs print the CPU per request of
+the app, PostgreSQL and the load generator itself, and how the app's CPU and the
+connections split between the workers. The load generator is a lean HTTP/1.1 client
+(benchmarks/http1.py) so that it takes as little as possible of the CPU it shares with the
+server.
 
 PostgreSQL comes from TELEHEALTH_BENCH_PG_DSN (default postgresql://postgres@127.0.0.1:5432/
 postgres) and Redis from TELEHEALTH_BENCH_REDIS_URL (default redis://127.0.0.1:6379/0).
@@ -36,6 +39,7 @@ import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -231,12 +235,38 @@ class CpuMeter:
             (t - self.before[0].get(pid, 0.0) for pid, t in after[0].items()), reverse=True
         )
         app = sum(per_process)
-        # uvicorn's workers share one listening socket: which worker holds which keep-alive
-        # connection is up to the kernel, so the load may be uneven between them.
         self.split = [round(100 * t / app) for t in per_process if app and t / app >= 0.05]
         # A backend that ended during the window is missed: the pool keeps them open.
         db = sum(t - self.before[1].get(pid, 0.0) for pid, t in after[1].items())
         return app, db
+
+
+def connections_per_worker(server_pid: int, port: int) -> list[int]:
+    """How many established connections to `port` each server process holds (a uvicorn
+    worker keeps a keep-alive connection for its whole life), busiest first."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if fields[3] == "01" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # ESTABLISHED
+                inodes.add(fields[9])
+    counts = []
+    for pid in _descendants(server_pid):
+        held = 0
+        for fd in Path(f"/proc/{pid}/fd").glob("*"):
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith("socket:[") and target[8:-1] in inodes:
+                held += 1
+        if held:
+            counts.append(held)
+    return sorted(counts, reverse=True)
 
 
 def free_port() -> int:
@@ -299,11 +329,11 @@ async def drive_http(
     warmup: float,
     rate: float | None = None,
     meter: CpuMeter | None = None,
-) -> dict[str, float]:
+) -> dict[str, Any]:
     """Closed loop (each client sends its next request when the last one answers) or, with
-    `rate`, open loop: requests leave at fixed times spread over the clients, and latency is
-    counted from the time a request was due, so a slow answer is not hidden by the client
-    waiting for it (no coordinated omission)."""
+    `rate`, open loop: requests are due at fixed times and go out on any idle connection, and
+    latency is counted from the time a request was due, so a slow answer is not hidden by the
+    client waiting for it (no coordinated omission)."""
     counter = itertools.count()
     latencies: list[float] = []
     outcomes = {"booked": 0, "taken": 0, "other": 0}
@@ -322,47 +352,76 @@ async def drive_http(
     measuring = False
     began = time.perf_counter()
     stop_at = began + warmup + seconds
-    interval = len(clients) / rate if rate else 0.0
 
-    async def one_client(k: int, client: Connection, headers: dict[str, str]) -> None:
-        due = began + (k / rate if rate else 0.0)
-        while True:
-            if rate:
-                due += interval
-                delay = due - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-            if time.perf_counter() >= stop_at:
-                return
-            n = next(counter)
-            index = n - 1 if n % RETAKE_EVERY == 0 and n else n
-            body = {"slot_id": str(slots[index]), "mode": "video", "reason": "Tái khám"}
-            started = due if rate else time.perf_counter()
-            status, answer = await client.json(
-                "POST", "/api/v1/appointments", body=body, headers=headers
-            )
-            elapsed = time.perf_counter() - started
-            if not measuring:
-                continue
-            latencies.append(elapsed)
-            if status == 201:
-                outcomes["booked"] += 1
-            elif status == 409 and answer["error"]["code"] in ("slot_taken", "overlapping"):
-                outcomes["taken"] += 1
-            else:
-                outcomes["other"] += 1
+    async def book(client: Connection, headers: dict[str, str], started: float) -> None:
+        n = next(counter)
+        index = n - 1 if n % RETAKE_EVERY == 0 and n else n
+        body = {"slot_id": str(slots[index]), "mode": "video", "reason": "Tái khám"}
+        status, answer = await client.json(
+            "POST", "/api/v1/appointments", body=body, headers=headers
+        )
+        elapsed = time.perf_counter() - started
+        if not measuring:
+            return
+        latencies.append(elapsed)
+        if status == 201:
+            outcomes["booked"] += 1
+        elif status == 409 and answer["error"]["code"] in ("slot_taken", "overlapping"):
+            outcomes["taken"] += 1
+        else:
+            outcomes["other"] += 1
 
-    tasks = [
-        asyncio.create_task(one_client(k, c, h))
-        for k, (c, h) in enumerate(zip(clients, tokens, strict=True))
-    ]
+    async def one_client(client: Connection, headers: dict[str, str]) -> None:
+        while time.perf_counter() < stop_at:
+            await book(client, headers, time.perf_counter())
+
+    # Open loop: one schedule for all requests, each sent at its due time on whichever
+    # connection is idle (the one idle longest), and waiting only when all of them are busy.
+    # Pacing each connection on its own schedule made a request wait behind its own
+    # connection's previous answer while others sat idle, and pinned the load to how the
+    # kernel had spread the connections over the workers (19 / 13 measured): the busier
+    # worker was overloaded at a rate the two together carried.
+    idle: asyncio.Queue[tuple[Connection, dict[str, str]]] = asyncio.Queue()
+
+    async def on_idle_connection(due: float) -> None:
+        client, headers = await idle.get()
+        try:
+            await book(client, headers, due)
+        finally:
+            idle.put_nowait((client, headers))
+
+    async def schedule(rate: float) -> None:
+        for pair in zip(clients, tokens, strict=True):
+            idle.put_nowait(pair)
+        sent: set[asyncio.Task[None]] = set()
+        for n in itertools.count():
+            due = began + n / rate
+            if due >= stop_at:
+                break
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            task = asyncio.create_task(on_idle_connection(due))
+            sent.add(task)
+            task.add_done_callback(sent.discard)
+        await asyncio.gather(*sent)
+
+    if rate:
+        tasks = [asyncio.create_task(schedule(rate))]
+    else:
+        tasks = [
+            asyncio.create_task(one_client(c, h)) for c, h in zip(clients, tokens, strict=True)
+        ]
     await asyncio.sleep(warmup)
     measuring = True
     if meter:
         meter.start()
+        held = connections_per_worker(meter.server_pid, int(port))
     measured_from = time.perf_counter()
+    generator_from = time.process_time()
     await asyncio.gather(*tasks)
     wall = time.perf_counter() - measured_from
+    generator_cpu = time.process_time() - generator_from
     app_cpu, db_cpu = meter.stop() if meter else (0.0, 0.0)
     for c in clients:
         await c.close()
@@ -378,6 +437,9 @@ async def drive_http(
         "slots_used": next(counter),
         "app_cpu_ms": app_cpu * 1000 / max(len(latencies), 1),
         "db_cpu_ms": db_cpu * 1000 / max(len(latencies), 1),
+        "generator_cpu_ms": generator_cpu * 1000 / max(len(latencies), 1),
+        "split": meter.split if meter else [],
+        "connections": held if meter else [],
     }
 
 
@@ -442,6 +504,26 @@ async def double_bookings(dsn: str) -> int:
         await conn.close()
 
 
+def report(run: dict[str, Any], machine: MachineMeter) -> None:
+    print(
+        f"  bookings/s        {run['bookings_per_s']:8.0f}   "
+        f"(requests/s {run['requests_per_s']:.0f}; {run['booked']} booked, "
+        f"{run['taken']} refused as taken, {run['other']} other)"
+    )
+    print(f"  latency p50/p99   {run['p50_ms']:8.1f} / {run['p99_ms']:.1f} ms")
+    print(
+        f"  CPU per request   {run['app_cpu_ms']:8.2f} ms app workers, "
+        f"{run['db_cpu_ms']:.2f} ms PostgreSQL, {run['generator_cpu_ms']:.2f} ms load generator"
+    )
+    # uvicorn's workers share one listening socket: which worker holds which keep-alive
+    # connection is up to the kernel, and the two may carry uneven loads.
+    print(
+        f"  app CPU split     {' / '.join(f'{p} %' for p in run['split'])} between processes; "
+        f"connections held {' / '.join(map(str, run['connections']))}"
+    )
+    print(f"  {machine.summary()}")
+
+
 async def main(args: argparse.Namespace) -> None:
     name = f"vt_bench_{uuid.uuid4().hex[:10]}"
     dsn = _dsn(name)
@@ -470,7 +552,8 @@ async def main(args: argparse.Namespace) -> None:
             request_rate = args.rate * RETAKE_EVERY / (RETAKE_EVERY - 1)
             with paced_machine:
                 paced = await drive_http(
-                    base, users, slots[used:], args.seconds, args.warmup, rate=request_rate
+                    base, users, slots[used:], args.seconds, args.warmup, rate=request_rate,
+                    meter=meter,
                 )
             used += paced["slots_used"] + 10
         server.terminate()
@@ -490,30 +573,17 @@ async def main(args: argparse.Namespace) -> None:
         f"booking through HTTP ({args.workers} uvicorn workers, {args.clients} clients, "
         f"{args.seconds:.0f} s, PostgreSQL + Redis):"
     )
-    print(
-        f"  bookings/s        {http['bookings_per_s']:8.0f}   "
-        f"(requests/s {http['requests_per_s']:.0f}; {http['booked']} booked, "
-        f"{http['taken']} refused as taken, {http['other']} other)"
-    )
-    print(f"  latency p50/p99   {http['p50_ms']:8.1f} / {http['p99_ms']:.1f} ms")
-    print(
-        f"  CPU per request   {http['app_cpu_ms']:8.2f} ms app workers, "
-        f"{http['db_cpu_ms']:.2f} ms PostgreSQL (app CPU split between processes: "
-        f"{' / '.join(f'{p} %' for p in meter.split)})"
-    )
-    print(f"  {closed_machine.summary()}")
+    report(http, closed_machine)
     if paced is not None:
+        # Open-loop latency grows without bound as the offered rate nears what the machine
+        # carries at that moment (the host's speed drifts by 10-30 %): read it with this.
+        offered = args.rate * RETAKE_EVERY / (RETAKE_EVERY - 1) / http["requests_per_s"]
         print(
-            f"paced: {args.rate:.0f} bookings/s offered over the {args.clients} clients "
+            f"paced: {args.rate:.0f} bookings/s offered over the {args.clients} clients' "
+            f"connections, {100 * offered:.0f} % of the closed loop's requests/s "
             "(latency from each request's due time):"
         )
-        print(
-            f"  bookings/s        {paced['bookings_per_s']:8.0f}   "
-            f"(requests/s {paced['requests_per_s']:.0f}; {paced['booked']} booked, "
-            f"{paced['taken']} refused as taken, {paced['other']} other)"
-        )
-        print(f"  latency p50/p99   {paced['p50_ms']:8.1f} / {paced['p99_ms']:.1f} ms")
-        print(f"  {paced_machine.summary()}")
+        report(paced, paced_machine)
     print(f"  double bookings   {doubled:8d}")
     print(f"floor: one raw INSERT through asyncpg, {args.clients} connections:")
     print(f"  inserts/s         {floor:8.0f}")
