@@ -14,7 +14,8 @@ Phases per target, all sockets connected first:
               relay latency p50/p99 is measured sender→receiver
   throughput  every pair bounces one signal back and forth as fast as it can (closed
               loop, 1 message in flight per pair); relayed messages/s
-Server CPU µs per relayed message comes from /proc (both workers + Redis for ours-2w).
+Server CPU µs per relayed message comes from /proc (both workers + Redis for ours-2w), and
+so does the load clients' (benchmarks/wsclient.py: they share the cores with the servers).
 Each target's line ends with the machine's busy share and hypervisor steal over its run.
 
     .venv/bin/python benchmarks/signaling.py --rooms 1000 --latency-seconds 20
