@@ -33,15 +33,19 @@ def _assert_chained(events: list[AuditEvent]) -> None:
             previous = event.hash
 
 
+async def _assert_chain_holds(db: Database, settings: Settings, entries: int) -> None:
+    events = await chain(db)
+    assert len(events) == entries
+    _assert_chained(events)
+    report = await verify(db, settings)
+    assert report.intact and report.entries == entries
+
+
 async def test_events_form_one_gapless_chain_per_shard(
     db: Database, clock: FrozenClock, settings: Settings
 ) -> None:
     await append(db, clock, transactions=4, per_transaction=3)
-    events = await chain(db)
-    assert len(events) == 12
-    _assert_chained(events)
-    report = await verify(db, settings)
-    assert report.intact and report.entries == 12
+    await _assert_chain_holds(db, settings, 12)
 
 
 async def test_an_event_sealed_alone_is_hashed_as_the_chain_defines(
@@ -51,11 +55,7 @@ async def test_an_event_sealed_alone_is_hashed_as_the_chain_defines(
     await append(db, clock, transactions=40, per_transaction=1)
     await append(db, clock, transactions=2, per_transaction=2)
     await append(db, clock, transactions=40, per_transaction=1)
-    events = await chain(db)
-    assert len(events) == 84
-    _assert_chained(events)
-    report = await verify(db, settings)
-    assert report.intact and report.entries == 84
+    await _assert_chain_holds(db, settings, 84)
 
 
 async def test_a_rolled_back_transaction_leaves_no_event_and_no_gap(

@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from telehealth.config import Settings
-from telehealth.db import Database, DriverStatement, after_commit, fetch
+from telehealth.db import AfterCommit, Database, DriverStatement, after_commit, fetch
 from telehealth.error_handlers import OUTAGES
 from telehealth.models import Appointment, AuditEvent, Notification, Province
 from tests.audit.helpers import verify
@@ -117,31 +117,35 @@ async def test_a_lost_connection_is_an_outage_and_the_pool_replaces_it(db: Datab
         assert (await fetch(session, BACKEND_PID, {}))[0]["pid"] != pid
 
 
+def provinces_hook(db: Database) -> tuple[list[set[str]], AfterCommit]:
+    """An after-commit hook that records the provinces it sees, and its record."""
+    seen: list[set[str]] = []
+
+    async def hook() -> None:
+        seen.append(await provinces(db))
+
+    return seen, hook
+
+
 @pytest.mark.usefixtures("postgresql_only")
 async def test_a_driver_level_commit_keeps_the_work_then_runs_the_after_commit_hooks(
     db: Database,
 ) -> None:
-    ran: list[set[str]] = []
-
-    async def hook() -> None:
-        ran.append(await provinces(db))  # sees the committed row
+    seen, hook = provinces_hook(db)
 
     async for session in db.transaction():
         await fetch(session, ADD_PROVINCE, {"code": "93"})
         after_commit(session, hook)
-        assert ran == []
+        assert seen == []
 
-    assert len(ran) == 1 and "93" in ran[0]
+    assert len(seen) == 1 and "93" in seen[0]  # the hook sees the committed row
 
 
 @pytest.mark.usefixtures("postgresql_only")
 async def test_a_request_that_fails_after_driver_level_work_runs_no_after_commit_hook(
     db: Database,
 ) -> None:
-    ran: list[str] = []
-
-    async def hook() -> None:
-        ran.append("after commit")
+    seen, hook = provinces_hook(db)
 
     with pytest.raises(RuntimeError):
         async for session in db.transaction():
@@ -149,7 +153,7 @@ async def test_a_request_that_fails_after_driver_level_work_runs_no_after_commit
             after_commit(session, hook)
             raise RuntimeError("the request failed before its commit")
 
-    assert ran == []
+    assert seen == []
     assert "92" not in await provinces(db)
 
 
@@ -157,10 +161,7 @@ async def test_a_request_that_fails_after_driver_level_work_runs_no_after_commit
 async def test_a_commit_that_fails_is_an_outage_and_runs_no_after_commit_hook(
     db: Database,
 ) -> None:
-    ran: list[str] = []
-
-    async def hook() -> None:
-        ran.append("after commit")
+    seen, hook = provinces_hook(db)
 
     with pytest.raises(OUTAGES):
         async for session in db.transaction():
@@ -171,7 +172,7 @@ async def test_a_commit_that_fails_is_an_outage_and_runs_no_after_commit_hook(
                 await admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
             await asyncio.sleep(0.2)  # the COMMIT now meets a closed connection
 
-    assert ran == []
+    assert seen == []
     assert "91" not in await provinces(db)
 
 
