@@ -10,7 +10,8 @@ appends the queued events to one chain shard (docs/audit.md):
 3. one multi-row INSERT of the events carrying `UPDATE audit_chain_head SET hash = …` as a
    CTE on PostgreSQL (two statements on SQLite): one statement more than an unchained log.
    On PostgreSQL both statements run as asyncpg prepared statements (telehealth.db.fetch_sync)
-   on the transaction's own connection.
+   on the transaction's own connection, and a single event takes one statement (steps 1-3,
+   the hash computed by the database over the same text).
 
 The lock is held from step 1 to the commit that follows immediately, so a shard's chain is
 in commit order and gap-free (a rolled-back transaction also rolls back its head update).
