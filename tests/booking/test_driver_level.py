@@ -28,10 +28,9 @@ ADD_PROVINCE = DriverStatement.of(
 BACKEND_PID = DriverStatement.of(select(func.pg_backend_pid().label("pid")))
 
 
-@pytest.fixture
-def postgresql_only(backend: str) -> None:
-    if backend != "postgresql":
-        pytest.skip("driver-level statements run on PostgreSQL only")
+# Driver-level statements exist on PostgreSQL only: these tests run there and nowhere else
+# (not skipped on SQLite: a skipped test reads as one that passed).
+on_postgresql = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 
 
 async def provinces(db: Database) -> set[str]:
@@ -67,7 +66,7 @@ async def test_bookings_and_a_lost_race_leave_one_notification_each_and_a_verifi
     assert (await verify(db, settings)).intact
 
 
-@pytest.mark.usefixtures("postgresql_only")
+@on_postgresql
 async def test_a_driver_level_write_rolls_back_with_the_request(db: Database) -> None:
     with pytest.raises(RuntimeError):
         async for session in db.transaction():
@@ -77,7 +76,7 @@ async def test_a_driver_level_write_rolls_back_with_the_request(db: Database) ->
     assert "98" not in await provinces(db)
 
 
-@pytest.mark.usefixtures("postgresql_only")
+@on_postgresql
 async def test_a_driver_level_write_inside_a_savepoint_rolls_back_with_it(db: Database) -> None:
     async for session in db.transaction():
         await fetch(session, ADD_PROVINCE, {"code": "97"})
@@ -91,7 +90,7 @@ async def test_a_driver_level_write_inside_a_savepoint_rolls_back_with_it(db: Da
     assert "96" not in await provinces(db)
 
 
-@pytest.mark.usefixtures("postgresql_only")
+@on_postgresql
 async def test_a_constraint_violation_raises_what_sqlalchemy_would(db: Database) -> None:
     async with seeding(db) as s:
         await fetch(s, ADD_PROVINCE, {"code": "94"})
@@ -101,7 +100,7 @@ async def test_a_constraint_violation_raises_what_sqlalchemy_would(db: Database)
             await fetch(session, ADD_PROVINCE, {"code": "94"})
 
 
-@pytest.mark.usefixtures("postgresql_only")
+@on_postgresql
 async def test_a_lost_connection_is_an_outage_and_the_pool_replaces_it(db: Database) -> None:
     with pytest.raises(OUTAGES):
         async for session in db.transaction():
@@ -127,7 +126,7 @@ def provinces_hook(db: Database) -> tuple[list[set[str]], AfterCommit]:
     return seen, hook
 
 
-@pytest.mark.usefixtures("postgresql_only")
+@on_postgresql
 async def test_a_driver_level_commit_keeps_the_work_then_runs_the_after_commit_hooks(
     db: Database,
 ) -> None:
@@ -141,7 +140,7 @@ async def test_a_driver_level_commit_keeps_the_work_then_runs_the_after_commit_h
     assert len(seen) == 1 and "93" in seen[0]  # the hook sees the committed row
 
 
-@pytest.mark.usefixtures("postgresql_only")
+@on_postgresql
 async def test_a_request_that_fails_after_driver_level_work_runs_no_after_commit_hook(
     db: Database,
 ) -> None:
@@ -157,7 +156,7 @@ async def test_a_request_that_fails_after_driver_level_work_runs_no_after_commit
     assert "92" not in await provinces(db)
 
 
-@pytest.mark.usefixtures("postgresql_only")
+@on_postgresql
 async def test_a_commit_that_fails_is_an_outage_and_runs_no_after_commit_hook(
     db: Database,
 ) -> None:
@@ -176,7 +175,7 @@ async def test_a_commit_that_fails_is_an_outage_and_runs_no_after_commit_hook(
     assert "91" not in await provinces(db)
 
 
-@pytest.mark.usefixtures("postgresql_only")
+@on_postgresql
 async def test_orm_changes_after_driver_level_work_are_committed_with_it(db: Database) -> None:
     async for session in db.transaction():
         await fetch(session, ADD_PROVINCE, {"code": "90"})
