@@ -44,8 +44,8 @@ from sqlmodel import SQLModel  # noqa: E402
 
 import telehealth.models as m  # noqa: E402
 from benchmarks.machine import MachineMeter  # noqa: E402
-from benchmarks.wsclient import TEXT, client_frame  # noqa: E402
 from signaling.tokens import derive_signaling_secret, mint_join_token  # noqa: E402
+from signaling.tools.frames import TEXT, client_frame  # noqa: E402
 from signaling.tools.serve import free_port  # noqa: E402
 from telehealth.clock import SystemClock  # noqa: E402
 from telehealth.config import Settings  # noqa: E402
@@ -242,7 +242,7 @@ def _client(peers: list[tuple[str, str, str]], ws_url: str, rate: float, seconds
             for _ in range(due):
                 ws = sockets[sent % len(sockets)]
                 payload = orjson.dumps({"type": "stats", "sample": {**SAMPLE, "ts": time.time()}})
-                ws.transport.write(client_frame(payload, TEXT, sent))
+                ws.transport.write(client_frame(payload, TEXT, turn=sent))
                 sent += 1
             await asyncio.sleep(0.002)
         out.put((sent, os.getpid()))  # the parent reads our CPU time while we still run

@@ -6,38 +6,16 @@ message sent and received (a coroutine, a lock and a fresh mask per frame on the
 its frame parser, an assembler and a task wake-up on the way in), which on the 2-core project
 machine was two thirds of all CPU in the signaling benchmark's throughput phase
 (docs/benchmarks.md). The benchmarks still open each socket and run its handshake with
-`websockets`, then write and read frames with what is here.
+`websockets`, then write frames built by `signaling.tools.frames` and read them here.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable
 from typing import Any
 
-from websockets.frames import apply_mask
-
-TEXT, CLOSE, PING, PONG = 0x1, 0x8, 0x9, 0xA
-
-# Masks drawn once: a client must mask every frame (RFC 6455 §5.3); a server cannot tell a
-# reused key, and for load nothing hides behind it.
-_MASKS = os.urandom(4 * 4096)
-
-
-def client_frame(payload: bytes, opcode: int = TEXT, turn: int = 0) -> bytes:
-    """One whole, masked client frame; `turn` picks the mask from the pool."""
-    size = len(payload)
-    first = 0x80 | opcode
-    if size < 126:
-        header = bytes((first, 0x80 | size))
-    elif size < 65536:
-        header = bytes((first, 0x80 | 126)) + size.to_bytes(2, "big")
-    else:
-        header = bytes((first, 0x80 | 127)) + size.to_bytes(8, "big")
-    at = 4 * (turn % 4096)
-    mask = _MASKS[at : at + 4]
-    return header + mask + apply_mask(payload, mask)
+from signaling.tools.frames import PING, PONG, TEXT, client_frame
 
 
 class LeanSocket(asyncio.Protocol):
@@ -60,7 +38,7 @@ class LeanSocket(asyncio.Protocol):
 
     def send_text(self, text: str | bytes) -> None:
         payload = text.encode() if isinstance(text, str) else text
-        self._transport.write(client_frame(payload, TEXT, self._turn))
+        self._transport.write(client_frame(payload, TEXT, turn=self._turn))
         self._turn += 1
 
     def close(self) -> None:
@@ -93,7 +71,7 @@ class LeanSocket(asyncio.Protocol):
             if opcode == TEXT:
                 self._on_text(data[start:end])
             elif opcode == PING:
-                self._transport.write(client_frame(data[start:end], PONG, self._turn))
+                self._transport.write(client_frame(data[start:end], PONG, turn=self._turn))
             at = end
         self._partial = data[at:]
 

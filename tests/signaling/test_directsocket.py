@@ -16,6 +16,7 @@ from signaling.connection import AsgiFrames
 from signaling.directsocket import DirectSocketProtocol
 from signaling.platform import MemoryPlatform
 from signaling.tools.client import SignalingClient
+from signaling.tools.frames import CONTINUATION, PING, client_frame
 from signaling.tools.serve import serve_in_process
 from signaling.transport import SignalingService
 from tests.signaling.conftest import Server, fast_settings
@@ -182,33 +183,6 @@ async def test_the_direct_path_handles_most_frames_without_waking_the_reader() -
 
 # Frames as a browser writes them, put on the socket byte for byte: the direct path reads
 # the common ones itself and must hand everything else to websockets at a frame boundary.
-
-TEXT, CONTINUATION, PING = 0x1, 0x0, 0x9
-
-
-def client_frame(
-    payload: bytes,
-    opcode: int = TEXT,
-    *,
-    fin: bool = True,
-    rsv1: bool = False,
-    masked: bool = True,
-) -> bytes:
-    """One client-to-server frame (RFC 6455 §5.2), masked as a client must unless told."""
-    first = (0x80 if fin else 0) | (0x40 if rsv1 else 0) | opcode
-    size = len(payload)
-    if size < 126:
-        length = bytes((size,))
-    elif size < 65536:
-        length = bytes((126,)) + size.to_bytes(2, "big")
-    else:
-        length = bytes((127,)) + size.to_bytes(8, "big")
-    if not masked:
-        return bytes((first,)) + length + payload
-    mask = bytes((0x3A, 0x5C, 0x01, 0xF0))
-    body = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-    return bytes((first, length[0] | 0x80)) + length[1:] + mask + body
-
 
 def ping_message(ts: int, pad: int = 0) -> bytes:
     return orjson.dumps({"type": "ping", "ts": ts, "pad": "x" * pad})
