@@ -181,6 +181,75 @@ async def test_the_direct_path_handles_most_frames_without_waking_the_reader() -
         await bob.close()
 
 
+class RecordingTransport:
+    """The server side's transport, recording each write before passing it on."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+        self.writes: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(bytes(data))
+        self.raw.write(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.raw, name)
+
+
+def record_writes(socket: Any) -> RecordingTransport:
+    spy = RecordingTransport(socket._raw)
+    socket._raw = spy
+    socket.transport._raw = spy  # what uvicorn writes through
+    return spy
+
+
+async def test_the_direct_path_sends_what_one_turn_wrote_in_one_write() -> None:
+    async with serving(DIRECT, rate_limit_burst=1000) as (server, service):
+        alice = await server.join("alice")
+        [socket] = frame_sockets(service)
+        spy = record_writes(socket)
+        # Five messages in one read: five pongs, written by five handlers in one turn.
+        alice.ws.transport.write(b"".join(client_frame(ping_message(i)) for i in range(5)))
+        assert [(await alice.expect("pong"))["ts"] for _ in range(5)] == list(range(5))
+        assert len(spy.writes) == 1
+        assert spy.writes[0].count(b'"type":"pong"') == 5
+        await alice.close()
+
+
+async def test_uvicorns_own_writes_go_out_after_the_frames_batched_before_them() -> None:
+    async with serving(DIRECT) as (server, service):
+        alice = await server.join("alice")
+        [socket] = frame_sockets(service)
+        spy = record_writes(socket)
+        # A message (answered through the batch), then a control ping that uvicorn answers
+        # at once in the same read: the pong frame must not overtake the batched answer.
+        alice.ws.transport.write(client_frame(ping_message(1)) + client_frame(b"hb", PING))
+        assert (await alice.expect("pong"))["ts"] == 1
+        for _ in range(100):
+            if len(spy.writes) == 2:
+                break
+            await asyncio.sleep(0.01)
+        text, control = spy.writes
+        assert text[0] == 0x81 and b'"ts":1' in text
+        assert control[0] == 0x8A and control.endswith(b"hb")  # the control frame's pong
+        await alice.close()
+
+
+async def test_frames_batched_for_a_socket_that_closes_in_the_same_turn_are_dropped() -> None:
+    async with serving(DIRECT) as (server, service):
+        alice = await server.join("alice")
+        bob = await server.join("bob")
+        sockets = {c.peer_id: c.frames for c in service._conns.values()}
+        spy = record_writes(sockets[alice.peer_id])
+        assert sockets[alice.peer_id].write_now('{"type":"pong","ts":9}')
+        spy.raw.abort()  # gone before the turn ends: nothing written, nothing raised
+        bobs = sockets[bob.peer_id]
+        assert bobs.write_now('{"type":"pong","ts":10}')  # another socket's frame still goes
+        assert (await bob.expect("pong"))["ts"] == 10
+        assert spy.writes == []
+        await bob.close()
+
+
 # Frames as a browser writes them, put on the socket byte for byte: the direct path reads
 # the common ones itself and must hand everything else to websockets at a frame boundary.
 
