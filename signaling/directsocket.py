@@ -71,8 +71,8 @@ class _TurnBatch:
     number of writes stays the same (one per socket with something to send), but they
     come in one burst: on a virtual machine a `send()` that wakes a sleeping receiver
     costs an inter-processor interrupt, and writes spread through the turn woke the
-    same receivers again and again (measured: 37 → 21 µs of server CPU per relayed
-    message, docs/benchmarks.md "Signaling").
+    same receivers again and again (measured: 33–34 → 17–20 µs of server CPU per relayed
+    message, docs/benchmarks.md "Signaling", session 6).
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:

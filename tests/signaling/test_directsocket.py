@@ -235,6 +235,21 @@ async def test_uvicorns_own_writes_go_out_after_the_frames_batched_before_them()
         await alice.close()
 
 
+async def test_a_burst_past_the_batch_bound_is_written_at_once() -> None:
+    async with serving(DIRECT) as (server, service):
+        alice = await server.join("alice")
+        [socket] = frame_sockets(service)
+        spy = record_writes(socket)
+        big = '{"type":"pong","ts":%d,"pad":"' + "x" * 40_000 + '"}'
+        assert socket.write_now(big % 1)  # under the bound: waits for the turn's end
+        assert spy.writes == []
+        assert socket.write_now(big % 2)  # past it: both go now, in order, in one write
+        [both] = spy.writes
+        assert both.index(b'"ts":1') < both.index(b'"ts":2')
+        assert [(await alice.expect("pong"))["ts"] for _ in range(2)] == [1, 2]
+        await alice.close()
+
+
 async def test_frames_batched_for_a_socket_that_closes_in_the_same_turn_are_dropped() -> None:
     async with serving(DIRECT) as (server, service):
         alice = await server.join("alice")
