@@ -17,6 +17,9 @@ Phases per target, all sockets connected first:
 Server CPU µs per relayed message comes from /proc (both workers + Redis for ours-2w), and
 so does the load clients' (benchmarks/wsclient.py: they share the cores with the servers).
 Each target's line ends with the machine's busy share and hypervisor steal over its run.
+On a virtual machine the figures of one target vary between runs (PeerJS's by ±25 % on
+one host): `--rounds 3` runs the targets in turn three times and ends with each target's
+ratio to PeerJS in every round and their median.
 
     .venv/bin/python benchmarks/signaling.py --rooms 1000 --latency-seconds 20
 """
@@ -34,6 +37,7 @@ import random
 import secrets
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -436,6 +440,10 @@ def main() -> None:
     parser.add_argument("--placement", choices=PLACEMENTS, default="room",
                         help="ours-2w: both peers of a room on the worker its room key picks "
                              "(production), or each peer on a random worker")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run the targets this many times in turn and end with each "
+                             "target's per-round ratios to PeerJS and their median (the "
+                             "anchor itself varies between runs on a virtual machine)")
     parser.add_argument("--json", help="also write the results here")
     parser.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -447,6 +455,31 @@ def main() -> None:
         sys.exit("PeerJS missing: (cd benchmarks/peerjs && npm ci)")
     if "peerjs" in names and shutil.which("node") is None:
         sys.exit("node is required for the PeerJS anchor")
+    if args.rounds < 1:
+        sys.exit("--rounds must be at least 1")
+    rounds = []
+    for number in range(1, args.rounds + 1):
+        if args.rounds > 1:
+            print(f"== round {number} of {args.rounds}", flush=True)
+        rounds.append(run_round(names, args))
+    if args.rounds > 1 and "peerjs" in names:
+        print(f"== {args.rounds} rounds: each target's ratio to PeerJS in the same round")
+        for name in names:
+            if name == "peerjs":
+                continue
+            ratios = [r[name]["msgs_per_s"] / r["peerjs"]["msgs_per_s"] for r in rounds]
+            rates = [r[name]["msgs_per_s"] for r in rounds]
+            print(f"{name} / peerjs: throughput median {statistics.median(ratios):.2f}x "
+                  f"(rounds: {', '.join(f'{x:.2f}x' for x in ratios)}; "
+                  f"{name} {min(rates):.0f}-{max(rates):.0f} msg/s)")
+        anchor = [r["peerjs"]["msgs_per_s"] for r in rounds]
+        print(f"peerjs: {min(anchor):.0f}-{max(anchor):.0f} msg/s")
+    if args.json:
+        Path(args.json).write_text(json.dumps(rounds[0] if args.rounds == 1 else rounds, indent=2))
+
+
+def run_round(names: list[str], args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    """Every target once, in order; prints each target's figures and the ratios to PeerJS."""
     results = {}
     for name in names:
         placed = f", placement {args.placement}" if name == "ours-2w" else ""
@@ -471,8 +504,7 @@ def main() -> None:
             if name != "peerjs":
                 print(f"{name} / peerjs: throughput {r['msgs_per_s'] / base['msgs_per_s']:.2f}x, "
                       f"CPU per msg {r['cpu_us_per_msg'] / base['cpu_us_per_msg']:.2f}x")
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2))
+    return results
 
 
 if __name__ == "__main__":
