@@ -203,24 +203,27 @@ def record_writes(socket: Any) -> RecordingTransport:
     return spy
 
 
-async def test_the_direct_path_sends_what_one_turn_wrote_in_one_write() -> None:
-    async with serving(DIRECT, rate_limit_burst=1000) as (server, service):
+@asynccontextmanager
+async def alice_recorded(**overrides: object) -> AsyncIterator[tuple[Any, Any, RecordingTransport]]:
+    """Alice alone in a room on the direct path: her client, her server socket, its writes."""
+    async with serving(DIRECT, **overrides) as (server, service):
         alice = await server.join("alice")
         [socket] = frame_sockets(service)
-        spy = record_writes(socket)
+        yield alice, socket, record_writes(socket)
+        await alice.close()
+
+
+async def test_the_direct_path_sends_what_one_turn_wrote_in_one_write() -> None:
+    async with alice_recorded(rate_limit_burst=1000) as (alice, _, spy):
         # Five messages in one read: five pongs, written by five handlers in one turn.
         alice.ws.transport.write(b"".join(client_frame(ping_message(i)) for i in range(5)))
         assert [(await alice.expect("pong"))["ts"] for _ in range(5)] == list(range(5))
         assert len(spy.writes) == 1
         assert spy.writes[0].count(b'"type":"pong"') == 5
-        await alice.close()
 
 
 async def test_uvicorns_own_writes_go_out_after_the_frames_batched_before_them() -> None:
-    async with serving(DIRECT) as (server, service):
-        alice = await server.join("alice")
-        [socket] = frame_sockets(service)
-        spy = record_writes(socket)
+    async with alice_recorded() as (alice, _, spy):
         # A message (answered through the batch), then a control ping that uvicorn answers
         # at once in the same read: the pong frame must not overtake the batched answer.
         alice.ws.transport.write(client_frame(ping_message(1)) + client_frame(b"hb", PING))
@@ -232,14 +235,10 @@ async def test_uvicorns_own_writes_go_out_after_the_frames_batched_before_them()
         text, control = spy.writes
         assert text[0] == 0x81 and b'"ts":1' in text
         assert control[0] == 0x8A and control.endswith(b"hb")  # the control frame's pong
-        await alice.close()
 
 
 async def test_a_burst_past_the_batch_bound_is_written_at_once() -> None:
-    async with serving(DIRECT) as (server, service):
-        alice = await server.join("alice")
-        [socket] = frame_sockets(service)
-        spy = record_writes(socket)
+    async with alice_recorded() as (alice, socket, spy):
         big = '{"type":"pong","ts":%d,"pad":"' + "x" * 40_000 + '"}'
         assert socket.write_now(big % 1)  # under the bound: waits for the turn's end
         assert spy.writes == []
@@ -247,7 +246,6 @@ async def test_a_burst_past_the_batch_bound_is_written_at_once() -> None:
         [both] = spy.writes
         assert both.index(b'"ts":1') < both.index(b'"ts":2')
         assert [(await alice.expect("pong"))["ts"] for _ in range(2)] == [1, 2]
-        await alice.close()
 
 
 async def test_frames_batched_for_a_socket_that_closes_in_the_same_turn_are_dropped() -> None:
