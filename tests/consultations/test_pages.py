@@ -55,6 +55,9 @@ async def test_station_staff_send_a_request_with_an_xray(
         assert "Tạo yêu cầu hội chẩn" in page.text
         assert f'value="{csrf}"' in page.text
         assert "Hội chẩn chẩn đoán hình ảnh từ xa" in page.text
+        # The ICD-10 search box (icd-search.js, shared with the records form) feeds the codes.
+        assert 'data-icd-search data-icd-target="diagnosis_codes"' in page.text
+        assert '<script src="/static/js/icd-search.js" defer>' in page.text
         sent = await c.post("/consultations/new", data=_form(net, csrf),
                             files={"files": ("phim phổi.jpg", JPEG_BYTES, "image/jpeg")})
         assert sent.status_code == 303, sent.text

@@ -98,6 +98,17 @@ async def test_the_warning_is_shown_on_the_form_in_vietnamese(api: Api, visit: s
     assert "hãy đối chiếu Thông tư" in page.text
 
 
+async def test_the_summary_form_offers_the_icd10_search_box(api: Api, visit: str) -> None:
+    await web_login(api.client, api.net.usernames["cardio"])
+    page = await api.client.get(f"/records/appointments/{visit}/summary")
+    assert page.status_code == 200
+    assert "Tìm mã bệnh (ICD-10)" in page.text
+    assert 'data-icd-search data-icd-target="diagnosis_codes"' in page.text
+    assert 'id="diagnosis_codes"' in page.text and 'id="icd-results"' in page.text
+    assert '<script src="/static/js/icd-search.js" defer>' in page.text
+    assert (await api.client.get("/static/js/icd-search.js")).status_code == 200
+
+
 async def test_a_diagnosis_on_the_list_shows_no_warning(api: Api, visit: str) -> None:
     on_list = remote_care_list().entries[0].icd10[0].start  # E66 obesity, row 1
     draft = await _draft(api, visit)

@@ -1,5 +1,6 @@
 // Consultation pages: SLA countdowns, live queue updates (the server's event stream, or
-// polling when it is unavailable), the patient look-up by CCCD and the ICD-10 search box.
+// polling when it is unavailable) and the patient look-up by CCCD (the ICD-10 search box
+// is icd-search.js, shared with the records form).
 // No framework; data from the server is inserted as text, never as HTML.
 (function () {
   "use strict";
@@ -136,43 +137,6 @@
           register.hidden = false;
         }
       });
-    });
-  }
-
-  // ---- ICD-10 search box: picks append to the comma-separated code field ----
-  var search = document.getElementById("icd-search");
-  if (search) {
-    var results = document.getElementById("icd-results");
-    var codes = document.getElementById("diagnosis_codes");
-    var timer = null;
-    search.addEventListener("input", function () {
-      clearTimeout(timer);
-      var q = search.value.trim();
-      if (q.length < 2) { results.hidden = true; return; }
-      timer = setTimeout(function () {
-        fetch("/api/v1/terminology/icd10?limit=10&q=" + encodeURIComponent(q), { credentials: "same-origin" })
-          .then(function (r) { return r.ok ? r.json() : []; })
-          .then(function (hits) {
-            results.textContent = "";
-            hits.forEach(function (hit) {
-              var li = el("li");
-              li.setAttribute("role", "option");
-              var button = el("button", "", hit.code + " — " + hit.title);
-              button.type = "button";
-              button.addEventListener("click", function () {
-                var list = codes.value.split(",").map(function (c) { return c.trim(); }).filter(Boolean);
-                if (list.indexOf(hit.code) < 0) list.push(hit.code);
-                codes.value = list.join(", ");
-                results.hidden = true;
-                search.value = "";
-                search.focus();
-              });
-              li.appendChild(button);
-              results.appendChild(li);
-            });
-            results.hidden = hits.length === 0;
-          });
-      }, 200);
     });
   }
 })();
