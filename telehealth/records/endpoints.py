@@ -26,6 +26,7 @@ from telehealth.records.schemas import (
     MinutesContent,
     OpinionBody,
     SummaryContent,
+    UndeliveredDocument,
     Verification,
     VerifyBody,
 )
@@ -144,6 +145,24 @@ async def consultation_minutes(ctx: RecordsContext, consultation_id: uuid.UUID) 
             summary="The latest signed summary of a video visit", responses=_PRIVATE)
 async def visit_summary(ctx: RecordsContext, appointment_id: uuid.UUID) -> DocumentPublic:
     return await _latest(ctx, DocumentKind.encounter_summary, appointment_id)
+
+
+@router.get("/undelivered", response_model=list[UndeliveredDocument],
+            summary="Write-backs that need a person (author, facility admin)",
+            description="The caller's signed documents whose write-back to the health record "
+            "platform failed (`failed`: it will be tried again) or is out of attempts or "
+            "refused for good (`dead`: only a retry sends it again), newest first, at most "
+            "200: a doctor's own, the whole facility's for its administrator. Retry one with "
+            "`POST /records/{id}/delivery/retry`.",
+            responses={403: {"description": "Not an author or a facility administrator"}})
+async def undelivered(ctx: RecordsContext) -> list[UndeliveredDocument]:
+    return [
+        UndeliveredDocument(
+            id=d.id, kind=d.kind, subject=d.subject, version=d.version, signed_at=d.signed_at,
+            facility_id=d.facility_id, author_user_id=d.author_user_id, delivery=state,
+        )
+        for d, state in await service.undelivered_for_actor(ctx)
+    ]
 
 
 @router.get("/{document_id}", response_model=DocumentPublic, summary="A signed version",

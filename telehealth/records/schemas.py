@@ -141,6 +141,19 @@ class DeliveryState(BaseModel):
     message_id: uuid.UUID
 
 
+class UndeliveredDocument(BaseModel):
+    """A signed version whose write-back failed (it will be tried again) or is dead."""
+
+    id: uuid.UUID
+    kind: DocumentKind
+    subject: str
+    version: int
+    signed_at: datetime
+    facility_id: uuid.UUID
+    author_user_id: uuid.UUID
+    delivery: DeliveryState
+
+
 class DocumentSummary(BaseModel):
     id: uuid.UUID
     kind: DocumentKind

@@ -4,13 +4,21 @@ administrator) its delivery; the latest version of a subject; lists per person."
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlmodel import col
 
 from telehealth.consultations.context import ServiceContext
-from telehealth.errors import NotFound
-from telehealth.models import ClinicalDocument, DocumentKind, Patient, Role
+from telehealth.errors import Forbidden, NotFound
+from telehealth.models import (
+    ClinicalDocument,
+    DocumentKind,
+    OutboxMessage,
+    OutboxStatus,
+    Patient,
+    Role,
+)
 from telehealth.records import repository
 from telehealth.records.access import (
     NOT_FOUND,
@@ -20,14 +28,19 @@ from telehealth.records.access import (
     may_manage_delivery,
 )
 
-# Re-exported for other domains (the regulator's consultation register).
+# delivery_status_for and state_for are re-exported for other domains (the regulator's
+# consultation register).
 from telehealth.records.delivery import (
     delivery_status_for,
     state_for,
+    state_of,
 )
-from telehealth.records.schemas import DocumentPublic, DocumentSummary
+from telehealth.records.schemas import DeliveryState, DocumentPublic, DocumentSummary
 
-__all__ = ["delivery_status_for", "documents_for_actor", "latest_for", "load", "public"]
+__all__ = [
+    "delivery_status_for", "documents_for_actor", "latest_for", "load", "public",
+    "undelivered_for_actor",
+]
 
 
 async def load(ctx: ServiceContext, document_id: uuid.UUID) -> tuple[ClinicalDocument, Subject]:
@@ -69,17 +82,42 @@ async def latest_for(ctx: ServiceContext, subject: Subject) -> ClinicalDocument 
     return await repository.latest(ctx.session, subject.key)
 
 
-async def documents_for_actor(ctx: ServiceContext) -> list[ClinicalDocument]:
+async def documents_for_actor(ctx: ServiceContext, *also: Any) -> list[ClinicalDocument]:
     """What the records page lists: a doctor's own documents, an administrator's facility's,
-    a patient's visit summaries."""
+    a patient's visit summaries (`also`: further conditions on ClinicalDocument)."""
     actor = ctx.actor
     D = ClinicalDocument
     if actor.role == Role.patient:
         mine = select(col(Patient.id)).where(col(Patient.user_id) == actor.user_id)
         return await repository.documents_where(
             ctx.session, col(D.patient_id).in_(mine),
-            col(D.kind) == DocumentKind.encounter_summary)
+            col(D.kind) == DocumentKind.encounter_summary, *also)
     if actor.role == Role.facility_admin and actor.facility_id is not None:
         return await repository.documents_where(
-            ctx.session, col(D.facility_id) == actor.facility_id)
-    return await repository.documents_where(ctx.session, col(D.author_user_id) == actor.user_id)
+            ctx.session, col(D.facility_id) == actor.facility_id, *also)
+    return await repository.documents_where(
+        ctx.session, col(D.author_user_id) == actor.user_id, *also)
+
+
+# Who follows write-backs: the author and the facility's administrator (as on each document).
+DELIVERY_FOLLOWERS = (Role.clinician, Role.facility_admin)
+
+
+async def undelivered_for_actor(
+    ctx: ServiceContext,
+) -> list[tuple[ClinicalDocument, DeliveryState]]:
+    """The caller's documents whose write-back needs a person: failed (it will be tried
+    again) or dead (it will not, until retried); a doctor's own, the facility's for its
+    administrator. Newest first."""
+    if ctx.actor.role not in DELIVERY_FOLLOWERS:
+        raise Forbidden("Only the authors and facility administrators follow write-backs")
+    M = OutboxMessage
+    stuck = select(col(M.id)).where(or_(
+        col(M.status) == OutboxStatus.dead,
+        and_(col(M.status) == OutboxStatus.pending, col(M.attempts) > 0),
+    ))
+    documents = await documents_for_actor(
+        ctx, col(ClinicalDocument.outbox_message_id).in_(stuck))
+    messages = await repository.outbox_messages(
+        ctx.session, [d.outbox_message_id for d in documents])
+    return [(d, state_of(messages[d.outbox_message_id])) for d in documents]

@@ -21,6 +21,7 @@ from telehealth.models import OutboxMessage, OutboxStatus
 from telehealth.outbox.tasks import OutboxJob
 from telehealth.records.bundle import derived_id
 from tests.fixtures.fhir_server import FhirTestServer
+from tests.fixtures.http import web_login
 from tests.records.conftest import Api, accepted_request, signed_minutes
 
 
@@ -191,3 +192,47 @@ async def test_a_dead_delivery_is_retried_by_its_author(
     assert (await _deliver(db, vhr_settings, clock)).delivered == 1
     again = await api.post("district_admin", f"/records/{signed['id']}/delivery/retry")
     assert again.status_code == 409  # already delivered
+
+
+async def test_authors_and_facility_admins_list_the_write_backs_that_need_them(
+    api: Api, db: Database, vhr_settings: Settings, clock: FrozenClock,
+    fhir_server: FhirTestServer,
+) -> None:
+    dead, failing, fine = [await signed_minutes(api, await accepted_request(api))
+                           for _ in range(3)]
+    async for session in db.transaction():
+        for signed, status, attempts in ((dead, OutboxStatus.dead, 12),
+                                         (failing, OutboxStatus.pending, 2)):
+            message = await session.get(OutboxMessage,
+                                        uuid.UUID(signed["delivery"]["message_id"]))
+            assert message is not None
+            message.status, message.attempts = status, attempts
+            message.last_error = "HTTP 503: platform down"
+
+    for who in ("cardio", "district_admin"):  # the author; the facility's administrator
+        listed = await api.get(who, "/records/undelivered")
+        assert listed.status_code == 200, listed.text
+        states = {d["id"]: d["delivery"]["status"] for d in listed.json()}
+        assert states == {dead["id"]: "dead", failing["id"]: "failed"}, who
+        assert fine["id"] not in states  # not tried yet: not a problem
+    assert (await api.get("requester", "/records/undelivered")).json() == []  # not theirs
+    assert (await api.get("patient", "/records/undelivered")).status_code == 403
+
+    csrf = await web_login(api.client, api.net.usernames["district_admin"])
+    assert csrf
+    page = await api.client.get("/records?delivery=undelivered")
+    assert page.status_code == 200
+    assert "Chưa gửi được lên hệ thống hồ sơ sức khỏe (2)" in page.text
+    assert f"/records/{dead['id']}" in page.text and f"/records/{failing['id']}" in page.text
+    assert f"/records/{fine['id']}" not in page.text
+    everything = await api.client.get("/records")
+    assert f"/records/{fine['id']}" in everything.text
+
+    # Retried and delivered: off the list.
+    assert (await api.post("district_admin", f"/records/{dead['id']}/delivery/retry")
+            ).status_code == 200
+    clock.advance(timedelta(hours=2))
+    assert (await _deliver(db, vhr_settings, clock)).delivered == 3  # with the untried one
+    assert (await api.get("cardio", "/records/undelivered")).json() == []
+    page = await api.client.get("/records?delivery=undelivered")
+    assert "Không có tài liệu nào gửi lỗi" in page.text

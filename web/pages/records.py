@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
@@ -262,19 +262,26 @@ async def opinion(request: Request, ctx: RecordsContext, consultation_id: uuid.U
 
 
 @router.get("/records")
-async def records_list(request: Request, ctx: RecordsContext) -> Response:
-    documents = await service.documents_for_actor(ctx)
-    messages = await repository.outbox_messages(ctx.session,
-                                                [d.outbox_message_id for d in documents])
-    show_delivery = ctx.actor.role in (Role.clinician, Role.facility_admin)
+async def records_list(request: Request, ctx: RecordsContext,
+                       delivery_filter: str = Query("", alias="delivery")) -> Response:
+    show_delivery = ctx.actor.role in service.DELIVERY_FOLLOWERS
+    undelivered = await service.undelivered_for_actor(ctx) if show_delivery else []
+    if show_delivery and delivery_filter == "undelivered":
+        listed = undelivered
+    else:
+        documents = await service.documents_for_actor(ctx)
+        messages = await repository.outbox_messages(ctx.session,
+                                                    [d.outbox_message_id for d in documents])
+        listed = [(d, delivery.state_of(messages[d.outbox_message_id])) for d in documents]
     visits: list[Any] = []
     if ctx.actor.role == Role.clinician:
         found = await repository.practitioner_with_user(ctx.session, ctx.actor.user_id)
         if found is not None:
             visits = await repository.video_visits_of(ctx.session, found[0].id)
     return render(request, "records/list.html", {
-        "documents": [(d, delivery.state_of(messages[d.outbox_message_id])) for d in documents],
-        "show_delivery": show_delivery, "visits": visits,
+        "documents": listed, "show_delivery": show_delivery, "visits": visits,
+        "undelivered_count": len(undelivered),
+        "only_undelivered": show_delivery and delivery_filter == "undelivered",
     })
 
 
