@@ -215,8 +215,12 @@ async def test_authors_and_facility_admins_list_the_write_backs_that_need_them(
         states = {d["id"]: d["delivery"]["status"] for d in listed.json()}
         assert states == {dead["id"]: "dead", failing["id"]: "failed"}, who
         assert fine["id"] not in states  # not tried yet: not a problem
-    assert (await api.get("requester", "/records/undelivered")).json() == []  # not theirs
-    assert (await api.get("patient", "/records/undelivered")).status_code == 403
+    # Not theirs: a colleague of the author, the requesting station, another facility's admin.
+    for who in ("cardio2", "requester", "province_admin"):
+        listed = await api.get(who, "/records/undelivered")
+        assert listed.status_code == 200 and listed.json() == [], who
+    for who in ("patient", "regulator"):  # roles that do not follow write-backs
+        assert (await api.get(who, "/records/undelivered")).status_code == 403, who
 
     csrf = await web_login(api.client, api.net.usernames["district_admin"])
     assert csrf
@@ -227,6 +231,9 @@ async def test_authors_and_facility_admins_list_the_write_backs_that_need_them(
     assert f"/records/{fine['id']}" not in page.text
     everything = await api.client.get("/records")
     assert f"/records/{fine['id']}" in everything.text
+    bad = await api.client.get("/records?delivery=stuck")  # not a filter we have
+    assert bad.status_code == 422
+    assert "Dữ liệu nhập chưa hợp lệ" in bad.text
 
     # Retried and delivered: off the list.
     assert (await api.post("district_admin", f"/records/{dead['id']}/delivery/retry")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -262,8 +262,10 @@ async def opinion(request: Request, ctx: RecordsContext, consultation_id: uuid.U
 
 
 @router.get("/records")
-async def records_list(request: Request, ctx: RecordsContext,
-                       delivery_filter: str = Query("", alias="delivery")) -> Response:
+async def records_list(
+    request: Request, ctx: RecordsContext,
+    delivery_filter: Annotated[Literal["all", "undelivered"], Query(alias="delivery")] = "all",
+) -> Response:
     show_delivery = ctx.actor.role in service.DELIVERY_FOLLOWERS
     undelivered = await service.undelivered_for_actor(ctx) if show_delivery else []
     if show_delivery and delivery_filter == "undelivered":
