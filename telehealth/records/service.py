@@ -39,7 +39,7 @@ from telehealth.records.schemas import DeliveryState, DocumentPublic, DocumentSu
 
 __all__ = [
     "delivery_status_for", "documents_for_actor", "latest_for", "load", "public",
-    "undelivered_for_actor",
+    "undelivered_for_actor", "with_delivery",
 ]
 
 
@@ -110,14 +110,20 @@ async def undelivered_for_actor(
     again) or dead (it will not, until retried); a doctor's own, the facility's for its
     administrator. Newest first."""
     if ctx.actor.role not in DELIVERY_FOLLOWERS:
-        raise Forbidden("Only the authors and facility administrators follow write-backs")
+        raise Forbidden("errors.role_required")
     M = OutboxMessage
     stuck = select(col(M.id)).where(or_(
         col(M.status) == OutboxStatus.dead,
         and_(col(M.status) == OutboxStatus.pending, col(M.attempts) > 0),
     ))
-    documents = await documents_for_actor(
-        ctx, col(ClinicalDocument.outbox_message_id).in_(stuck))
+    return await with_delivery(ctx, await documents_for_actor(
+        ctx, col(ClinicalDocument.outbox_message_id).in_(stuck)))
+
+
+async def with_delivery(
+    ctx: ServiceContext, documents: list[ClinicalDocument]
+) -> list[tuple[ClinicalDocument, DeliveryState]]:
+    """Each document with its write-back's state (one query for all)."""
     messages = await repository.outbox_messages(
         ctx.session, [d.outbox_message_id for d in documents])
     return [(d, state_of(messages[d.outbox_message_id])) for d in documents]

@@ -220,7 +220,10 @@ async def test_authors_and_facility_admins_list_the_write_backs_that_need_them(
         listed = await api.get(who, "/records/undelivered")
         assert listed.status_code == 200 and listed.json() == [], who
     for who in ("patient", "regulator"):  # roles that do not follow write-backs
-        assert (await api.get(who, "/records/undelivered")).status_code == 403, who
+        refused = await api.get(who, "/records/undelivered")
+        assert refused.status_code == 403, who
+        assert refused.json()["error"]["code"] == "forbidden"
+        assert refused.json()["error"]["message"] == "Chức năng này không dành cho vai trò của bạn."
 
     csrf = await web_login(api.client, api.net.usernames["district_admin"])
     assert csrf

@@ -271,10 +271,7 @@ async def records_list(
     if show_delivery and delivery_filter == "undelivered":
         listed = undelivered
     else:
-        documents = await service.documents_for_actor(ctx)
-        messages = await repository.outbox_messages(ctx.session,
-                                                    [d.outbox_message_id for d in documents])
-        listed = [(d, delivery.state_of(messages[d.outbox_message_id])) for d in documents]
+        listed = await service.with_delivery(ctx, await service.documents_for_actor(ctx))
     visits: list[Any] = []
     if ctx.actor.role == Role.clinician:
         found = await repository.practitioner_with_user(ctx.session, ctx.actor.user_id)
